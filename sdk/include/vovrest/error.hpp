@@ -1,0 +1,49 @@
+// vovrest::error — every failure the SDK reports, as one std::error_code enum with its category.
+// Thread-safety: the category is a constant; everything here may be used from any thread.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace vovrest {
+
+enum class error
+{
+    authentication_failed = 1,  // the token endpoint refused the username or password
+    unauthorized,               // 401 on a token younger than the request (never a loop)
+    forbidden,                  // 403: the user's security level does not allow it
+    not_found,                  // 404 (also "no such job")
+    bad_request,                // 400, 405, 409, 422 and other 4xx not listed here
+    payload_too_large,          // 413
+    rate_limited,               // 429 after the retries allowed
+    server_error,               // 5xx after the retries allowed
+    outcome_unknown,            // a POST whose bytes left but no answer came: never resent
+    timeout,                    // a connect, handshake, request or renewal deadline passed
+    connection_failed,          // resolve or connect failed, or the connection broke
+    tls_failed,                 // TLS handshake or certificate verification failed
+    bad_response,               // not HTTP, not the JSON expected, or over a size limit
+    redirect_refused,           // 3xx: the token is never carried elsewhere
+    invalid_url,                // the URL cannot be reduced to scheme://host:port
+    https_required,             // http:// while require_https is set
+    no_password,                // the password provider gave nothing
+    query_failed,               // a table came back with a non-empty errormsg
+    job_forgotten,              // the job is gone (the server forgot it after it finished)
+    session_closed,             // the session was shut down
+    queue_full,                 // more waiters than the pool allows
+};
+
+const boost::system::error_category& error_category() noexcept;
+
+inline boost::system::error_code make_error_code(error e) noexcept
+{
+    return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace vovrest
+
+template <>
+struct boost::system::is_error_code_enum<vovrest::error> : std::true_type
+{
+};
