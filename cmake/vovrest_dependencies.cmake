@@ -1,6 +1,6 @@
 # Third-party dependencies, all from Debian 12 packages (scripts/deps installs them).
 # Boost 1.81 is required: Debian's default 1.74 has no Boost.JSON and no Boost.URL.
-find_package(Boost 1.81 EXACT REQUIRED CONFIG COMPONENTS json url system)
+find_package(Boost 1.81...<1.82 REQUIRED CONFIG COMPONENTS json url system)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Threads REQUIRED)
 if(VOVREST_BUILD_TESTS)

@@ -1,0 +1,145 @@
+// The token fast path (DESIGN.md rule 8): attaching a fresh token to a request takes no lock, no
+// strand round trip and no heap allocation. allocs/op is counted by a global operator new.
+#include <vovrest/detail/jwt_payload.hpp>
+#include <vovrest/detail/session_observer.hpp>
+#include <vovrest/detail/static_token_source.hpp>
+#include <vovrest/detail/token_pipeline.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string>
+
+namespace {
+
+std::atomic<std::uint64_t> allocations{0};
+
+void* counted_alloc(std::size_t size, std::size_t align)
+{
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (size == 0)
+        size = 1;
+    void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (size + align - 1) / align * align)
+                                                 : std::malloc(size);
+    if (p == nullptr)
+        throw std::bad_alloc();
+    return p;
+}
+
+}  // namespace
+
+void* operator new(std::size_t size) { return counted_alloc(size, 0); }
+void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
+void* operator new(std::size_t size, std::align_val_t align) { return counted_alloc(size, static_cast<std::size_t>(align)); }
+void* operator new[](std::size_t size, std::align_val_t align) { return counted_alloc(size, static_cast<std::size_t>(align)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+namespace vd = vovrest::detail;
+
+std::string base64url(std::string_view in)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    std::uint32_t bits = 0;
+    int count = 0;
+    for (const unsigned char c : in)
+    {
+        bits = (bits << 8) | c;
+        count += 8;
+        while (count >= 6)
+        {
+            count -= 6;
+            out.push_back(alphabet[(bits >> count) & 0x3F]);
+        }
+    }
+    if (count > 0)
+        out.push_back(alphabet[(bits << (6 - count)) & 0x3F]);
+    return out;
+}
+
+// A realistic Accelerator-sized JWT, valid for an hour from now.
+std::string make_jwt()
+{
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string payload = R"({"sub":"alice","iss":"vovserver@nchost:6271","iat":)" + std::to_string(now) +
+                                R"(,"exp":)" + std::to_string(now + 3600) + R"(,"jti":"5f0c2a9e-8b1d-4c7e-9a3f-2d6b1e8c4f70"})";
+    return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload) + "." +
+           base64url("0123456789abcdef0123456789abcdef");
+}
+
+struct fixture
+{
+    boost::asio::io_context io;
+    vd::session_observer observer;
+    std::string jwt = make_jwt();
+    vd::token_pipeline pipeline{io.get_executor(), vovrest::token_params{},
+                                std::make_unique<vd::static_token_source>(io.get_executor(), "Bearer", jwt),
+                                observer};
+    fixture() { pipeline.set_token("Bearer", jwt); }
+};
+
+fixture& shared_fixture()
+{
+    static fixture f;
+    return f;
+}
+
+void bm_try_acquire(benchmark::State& state)
+{
+    fixture& f = shared_fixture();
+    vd::token_ticket ticket;
+    ticket.authorization.reserve(1024);
+    if (!f.pipeline.try_acquire(ticket))
+    {
+        state.SkipWithError("no token on the fast path");
+        return;
+    }
+    const std::uint64_t before = allocations.load(std::memory_order_relaxed);
+    for (auto _ : state)
+    {
+        bool ok = f.pipeline.try_acquire(ticket);
+        benchmark::DoNotOptimize(ok);
+        benchmark::DoNotOptimize(ticket.authorization.data());
+    }
+    const std::uint64_t after = allocations.load(std::memory_order_relaxed);
+    // Other threads' allocations would be counted too; in this benchmark none allocate.
+    state.counters["allocs/op"] = benchmark::Counter(static_cast<double>(after - before) / state.threads(),
+                                                     benchmark::Counter::kAvgIterations);
+    state.counters["header_bytes"] = static_cast<double>(ticket.authorization.size());
+}
+BENCHMARK(bm_try_acquire)->ThreadRange(1, 2)->UseRealTime();
+
+void bm_decode_jwt_payload(benchmark::State& state)
+{
+    const std::string jwt = make_jwt();
+    const std::uint64_t before = allocations.load(std::memory_order_relaxed);
+    for (auto _ : state)
+    {
+        auto payload = vd::decode_jwt_payload(jwt);
+        benchmark::DoNotOptimize(payload);
+    }
+    const std::uint64_t after = allocations.load(std::memory_order_relaxed);
+    state.counters["allocs/op"] = benchmark::Counter(static_cast<double>(after - before),
+                                                     benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(bm_decode_jwt_payload);
+
+}  // namespace
+
+BENCHMARK_MAIN();

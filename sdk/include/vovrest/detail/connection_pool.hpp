@@ -1,0 +1,84 @@
+// The keep-alive pool of one session: at most max_connections open at once; a request that finds
+// none free waits in a FIFO (never a new socket beyond the cap). Idle connections are checked for
+// a server-side close before reuse and closed after idle_timeout.
+// Thread-safety: every member may be called from any thread at once.
+#pragma once
+
+#include <vovrest/detail/connection.hpp>
+#include <vovrest/detail/session_observer.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace vovrest::detail {
+
+class connection_pool
+{
+public:
+    using connection_ptr = std::unique_ptr<connection>;
+    // nullptr with no error: a slot is reserved for the caller to open a new connection; it must
+    // then call release() with the connection, or release_slot() if opening failed.
+    using acquire_handler = boost::asio::any_completion_handler<void(boost::system::error_code, connection_ptr)>;
+
+    connection_pool(boost::asio::any_io_executor ex, std::size_t max_connections,
+                    std::chrono::steady_clock::duration idle_timeout, session_observer& observer);
+    ~connection_pool();
+
+    template <class CompletionToken>
+    auto async_acquire(CompletionToken&& token)
+    {
+        return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, connection_ptr)>(
+            [this](auto handler) { start_acquire(acquire_handler(std::move(handler))); }, token);
+    }
+
+    // Gives a connection back: reusable ones go to the first waiter or to the idle list, others
+    // are closed and their slot passed on.
+    void release(connection_ptr conn, bool reusable);
+    void release_slot();
+    // Closes idle connections, fails waiters with session_closed, refuses further acquires.
+    void shutdown();
+
+    std::size_t open_connections() const;
+
+private:
+    struct waiter
+    {
+        std::uint64_t id;
+        acquire_handler handler;
+    };
+
+    void start_acquire(acquire_handler handler);
+    void cancel_waiter(std::uint64_t id);
+    void drop(std::vector<connection_ptr>& dead);  // closes and counts, outside the lock
+    void hand_over(waiter w, boost::system::error_code ec, connection_ptr conn);
+    void schedule_sweep_locked();
+    void sweep();
+
+    boost::asio::any_io_executor executor_;
+    const std::size_t max_connections_;
+    const std::chrono::steady_clock::duration idle_timeout_;
+    session_observer& observer_;
+
+    mutable std::mutex mutex_;
+    std::vector<connection_ptr> idle_;  // most recently used last
+    std::deque<waiter> waiters_;
+    std::size_t open_ = 0;              // connections open or being opened
+    std::uint64_t next_waiter_id_ = 0;
+    bool sweep_scheduled_ = false;
+    bool shut_down_ = false;
+    boost::asio::steady_timer sweep_timer_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace vovrest::detail

@@ -1,0 +1,81 @@
+// Runs one session operation as a coroutine on its own operation_context, and completes the
+// caller's handler on the caller's executor. The caller's cancellation slot and the operation's
+// deadline both feed the context's one signal. Included by .cpp files only (co_spawn is heavy).
+#pragma once
+
+#include <vovrest/detail/operation_context.hpp>
+#include <vovrest/error.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace vovrest::detail {
+
+template <class Result>
+using operation_handler = boost::asio::any_completion_handler<void(boost::system::error_code, Result)>;
+
+// The coroutine body: Body is `awaitable<pair<error_code, Result>>(operation_context&)`.
+template <class Result, class Body>
+boost::asio::awaitable<std::pair<boost::system::error_code, Result>> operation_entry(
+    std::shared_ptr<operation_context> op, Body body)
+{
+    // Partial and total cancellation are honoured too; a cancelled step reports an error_code
+    // instead of throwing, so that clean-up code after it still runs.
+    co_await boost::asio::this_coro::reset_cancellation_state(boost::asio::enable_total_cancellation());
+    co_await boost::asio::this_coro::throw_if_cancelled(false);
+    co_return co_await body(*op);
+}
+
+template <class Result, class Body>
+void launch_operation(const boost::asio::any_io_executor& ex, std::chrono::steady_clock::duration timeout,
+                      operation_handler<Result> handler, Body body)
+{
+    namespace asio = boost::asio;
+    auto op = std::make_shared<operation_context>(ex);
+    if (timeout.count() > 0)
+        op->set_operation_deadline(std::chrono::steady_clock::now() + timeout);
+
+    auto caller_slot = asio::get_associated_cancellation_slot(handler);
+    if (caller_slot.is_connected())
+    {
+        // The caller emits from its own context; the operation's signal is only touched on its strand.
+        caller_slot.assign([weak = std::weak_ptr<operation_context>(op)](asio::cancellation_type type) {
+            if (auto target = weak.lock())
+                asio::post(target->strand(), [target, type] { target->cancel(type); });
+        });
+    }
+
+    auto completion = [handler = std::move(handler), ex, caller_slot](
+                          std::exception_ptr failure, std::pair<boost::system::error_code, Result> result) mutable {
+        if (caller_slot.is_connected())
+            caller_slot.clear();
+        if (failure)
+        {
+            // Only resource exhaustion gets here: the bodies report I/O failures as error codes.
+            result.first = asio::error::no_memory;
+        }
+        auto handler_ex = asio::get_associated_executor(handler, ex);
+        asio::dispatch(handler_ex, [h = std::move(handler), r = std::move(result)]() mutable {
+            std::move(h)(r.first, std::move(r.second));
+        });
+    };
+    auto strand = op->strand();
+    auto slot = op->slot();
+    asio::co_spawn(strand, operation_entry<Result>(std::move(op), std::move(body)),
+                   asio::bind_cancellation_slot(slot, std::move(completion)));
+}
+
+}  // namespace vovrest::detail

@@ -1,0 +1,82 @@
+// The per-operation context every layer of one session operation shares: the strand it runs on,
+// one cancellation signal fed by the caller's slot and by one deadline timer, and which deadline
+// fired. Keeping a single signal means every wait (token, connection, socket) is cancelled the
+// same way. Thread-safety: used only from the operation's strand.
+#pragma once
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+namespace vovrest::detail {
+
+class operation_context : public std::enable_shared_from_this<operation_context>
+{
+public:
+    using clock = std::chrono::steady_clock;
+
+    explicit operation_context(const boost::asio::any_io_executor& ex)
+        : strand_(boost::asio::make_strand(ex)), timer_(strand_)
+    {
+    }
+
+    const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
+    boost::asio::cancellation_slot slot() noexcept { return signal_.slot(); }
+
+    // The whole operation must end by `deadline` (clock::time_point::max(): none).
+    void set_operation_deadline(clock::time_point deadline) noexcept { operation_deadline_ = deadline; }
+
+    // Arms the deadline of the next step (connect, handshake, request), bounded by the
+    // operation's deadline; `step` = zero means only the operation's deadline applies.
+    void arm(clock::duration step)
+    {
+        auto deadline = operation_deadline_;
+        if (step.count() > 0)
+            deadline = std::min(deadline, clock::now() + step);
+        ++arming_;
+        if (deadline == clock::time_point::max())
+        {
+            timer_.cancel();
+            return;
+        }
+        timer_.expires_at(deadline);
+        timer_.async_wait([self = shared_from_this(), armed = arming_](boost::system::error_code ec) {
+            if (!ec && armed == self->arming_)
+            {
+                self->timed_out_ = true;
+                self->signal_.emit(boost::asio::cancellation_type::terminal);
+            }
+        });
+    }
+    void disarm()
+    {
+        ++arming_;
+        timer_.cancel();
+    }
+
+    // Cancellation from the caller, delivered on the strand.
+    void cancel(boost::asio::cancellation_type type)
+    {
+        cancelled_ = true;
+        signal_.emit(type);
+    }
+
+    bool timed_out() const noexcept { return timed_out_; }
+    bool cancelled() const noexcept { return cancelled_; }
+
+private:
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::steady_timer timer_;
+    boost::asio::cancellation_signal signal_;
+    clock::time_point operation_deadline_ = clock::time_point::max();
+    std::uint64_t arming_ = 0;
+    bool timed_out_ = false;
+    bool cancelled_ = false;
+};
+
+}  // namespace vovrest::detail

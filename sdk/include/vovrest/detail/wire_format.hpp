@@ -1,0 +1,40 @@
+// Small encoders and parsers of what goes over the wire: percent/form encoding, the token
+// endpoint's answer, the server's error text, Retry-After, and status-to-error mapping. Every
+// parser here takes untrusted bytes and has a fuzz target (tests/fuzz).
+#pragma once
+
+#include <vovrest/detail/token_source.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vovrest::detail {
+
+// The first header of that name, compared case-insensitively; empty when absent.
+std::string_view find_header(const std::vector<std::pair<std::string, std::string>>& headers,
+                             std::string_view name) noexcept;
+
+// application/x-www-form-urlencoded (space as '+') when `form`, else RFC 3986 (space as %20).
+void append_encoded(std::string& out, std::string_view text, bool form);
+
+// {"token_type": "...", "access_token": "...", "expires_in": N}. False when the shape is wrong.
+bool parse_token_response(std::string_view body, token_grant& grant) noexcept;
+
+// The server's own words: the `error` member, or a table's non-empty `errormsg`; empty when
+// neither (or not JSON). Never longer than 512 characters.
+std::string server_message(std::string_view body) noexcept;
+
+// Retry-After in seconds (the HTTP-date form is not used by Accelerator and is ignored).
+std::optional<std::chrono::steady_clock::duration> parse_retry_after(std::string_view value) noexcept;
+
+// 2xx: no error. 3xx redirect_refused, 400 bad_request, 401 unauthorized, 403 forbidden,
+// 404 not_found, 413 payload_too_large, 429 rate_limited, 5xx server_error, other 4xx bad_request.
+boost::system::error_code error_for_status(unsigned status) noexcept;
+
+}  // namespace vovrest::detail

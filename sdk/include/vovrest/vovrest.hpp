@@ -1,0 +1,14 @@
+// vovrest: the whole public API in one include.
+#pragma once
+
+#include <vovrest/base_url.hpp>
+#include <vovrest/diagnostics.hpp>
+#include <vovrest/error.hpp>
+#include <vovrest/events.hpp>
+#include <vovrest/password_provider.hpp>
+#include <vovrest/request.hpp>
+#include <vovrest/response.hpp>
+#include <vovrest/session.hpp>
+#include <vovrest/session_params.hpp>
+#include <vovrest/tls_params.hpp>
+#include <vovrest/token_params.hpp>

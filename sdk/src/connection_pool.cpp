@@ -1,0 +1,214 @@
+#include <vovrest/detail/connection_pool.hpp>
+#include <vovrest/error.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace asio = boost::asio;
+
+namespace vovrest::detail {
+
+connection_pool::connection_pool(asio::any_io_executor ex, std::size_t max_connections,
+                                 std::chrono::steady_clock::duration idle_timeout, session_observer& observer)
+    : executor_(std::move(ex)),
+      max_connections_(std::max<std::size_t>(max_connections, 1)),
+      idle_timeout_(idle_timeout),
+      observer_(observer),
+      sweep_timer_(executor_)
+{
+}
+
+connection_pool::~connection_pool()
+{
+    shutdown();
+    *alive_ = false;
+}
+
+// Completions are always posted to the waiter's own executor: a waiter never runs inside another
+// caller's release().
+void connection_pool::hand_over(waiter w, boost::system::error_code ec, connection_ptr conn)
+{
+    // append() keeps the handler's associated executor: the post lands there.
+    asio::post(executor_, asio::append(std::move(w.handler), ec, std::move(conn)));
+}
+
+void connection_pool::drop(std::vector<connection_ptr>& dead)
+{
+    for (auto& conn : dead)
+    {
+        conn->close();
+        observer_.bump(observer_.connections_dropped);
+        observer_.emit(event_kind::connection_dropped);
+    }
+    dead.clear();
+}
+
+void connection_pool::start_acquire(acquire_handler handler)
+{
+    std::vector<connection_ptr> dead;
+    std::unique_lock lock(mutex_);
+    if (shut_down_)
+    {
+        lock.unlock();
+        hand_over(waiter{0, std::move(handler)}, error::session_closed, nullptr);
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    while (!idle_.empty())
+    {
+        connection_ptr conn = std::move(idle_.back());
+        idle_.pop_back();
+        if (now - conn->idle_since < idle_timeout_ && conn->alive_while_idle())
+        {
+            conn->reused = true;
+            lock.unlock();
+            drop(dead);
+            observer_.bump(observer_.connections_reused);
+            observer_.emit(event_kind::connection_reused);
+            hand_over(waiter{0, std::move(handler)}, {}, std::move(conn));
+            return;
+        }
+        // Closed by the server while idle, or idle too long: never written to.
+        --open_;
+        dead.push_back(std::move(conn));
+    }
+    if (open_ < max_connections_)
+    {
+        ++open_;
+        lock.unlock();
+        drop(dead);
+        hand_over(waiter{0, std::move(handler)}, {}, nullptr);
+        return;
+    }
+    const auto id = ++next_waiter_id_;
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    waiters_.push_back(waiter{id, std::move(handler)});
+    if (slot.is_connected())
+    {
+        slot.assign([this, id, alive = alive_](asio::cancellation_type) {
+            if (*alive)
+                cancel_waiter(id);
+        });
+    }
+    lock.unlock();
+    drop(dead);
+}
+
+void connection_pool::cancel_waiter(std::uint64_t id)
+{
+    std::unique_lock lock(mutex_);
+    auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const waiter& w) { return w.id == id; });
+    if (it == waiters_.end())
+        return;  // already served
+    waiter w = std::move(*it);
+    waiters_.erase(it);
+    lock.unlock();
+    hand_over(std::move(w), asio::error::operation_aborted, nullptr);
+}
+
+void connection_pool::release(connection_ptr conn, bool reusable)
+{
+    std::unique_lock lock(mutex_);
+    if (reusable && !shut_down_)
+    {
+        if (!waiters_.empty())
+        {
+            waiter w = std::move(waiters_.front());
+            waiters_.pop_front();
+            conn->reused = true;
+            lock.unlock();
+            observer_.bump(observer_.connections_reused);
+            observer_.emit(event_kind::connection_reused);
+            hand_over(std::move(w), {}, std::move(conn));
+            return;
+        }
+        conn->idle_since = std::chrono::steady_clock::now();
+        idle_.push_back(std::move(conn));
+        schedule_sweep_locked();
+        return;
+    }
+    lock.unlock();
+    std::vector<connection_ptr> dead;
+    dead.push_back(std::move(conn));
+    drop(dead);
+    release_slot();
+}
+
+void connection_pool::release_slot()
+{
+    std::unique_lock lock(mutex_);
+    if (!waiters_.empty() && !shut_down_)
+    {
+        // The slot passes straight to the first waiter, which opens a new connection.
+        waiter w = std::move(waiters_.front());
+        waiters_.pop_front();
+        lock.unlock();
+        hand_over(std::move(w), {}, nullptr);
+        return;
+    }
+    --open_;
+}
+
+void connection_pool::schedule_sweep_locked()
+{
+    if (sweep_scheduled_ || idle_timeout_.count() <= 0)
+        return;
+    sweep_scheduled_ = true;
+    sweep_timer_.expires_after(idle_timeout_);
+    sweep_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+        if (!ec && *alive)
+            sweep();
+    });
+}
+
+void connection_pool::sweep()
+{
+    std::vector<connection_ptr> expired;
+    {
+        std::lock_guard lock(mutex_);
+        sweep_scheduled_ = false;
+        const auto now = std::chrono::steady_clock::now();
+        auto keep = std::stable_partition(idle_.begin(), idle_.end(),
+                                          [&](const connection_ptr& c) { return now - c->idle_since < idle_timeout_; });
+        for (auto it = keep; it != idle_.end(); ++it)
+            expired.push_back(std::move(*it));
+        idle_.erase(keep, idle_.end());
+        open_ -= expired.size();
+        if (!idle_.empty())
+            schedule_sweep_locked();
+    }
+    drop(expired);
+}
+
+void connection_pool::shutdown()
+{
+    std::vector<connection_ptr> idle;
+    std::deque<waiter> waiters;
+    {
+        std::lock_guard lock(mutex_);
+        if (shut_down_)
+            return;
+        shut_down_ = true;
+        idle.swap(idle_);
+        waiters.swap(waiters_);
+        open_ -= idle.size();
+        sweep_timer_.cancel();
+    }
+    for (auto& c : idle)
+        c->close();
+    for (auto& w : waiters)
+        hand_over(std::move(w), error::session_closed, nullptr);
+}
+
+std::size_t connection_pool::open_connections() const
+{
+    std::lock_guard lock(mutex_);
+    return open_;
+}
+
+}  // namespace vovrest::detail

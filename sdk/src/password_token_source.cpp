@@ -1,0 +1,94 @@
+#include <vovrest/detail/launch_operation.hpp>
+#include <vovrest/detail/password_token_source.hpp>
+#include <vovrest/detail/wire_format.hpp>
+#include <vovrest/error.hpp>
+
+#include <boost/asio/bind_executor.hpp>
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace vovrest::detail {
+
+password_token_source::password_token_source(asio::any_io_executor ex, http_transport& transport,
+                                             std::string username, password_provider provider)
+    : executor_(std::move(ex)), transport_(transport), username_(std::move(username)), provider_(std::move(provider))
+{
+}
+
+void password_token_source::async_fetch(token_fetch_handler handler)
+{
+    // The pipeline's deadline reaches the operation through the handler's cancellation slot.
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto handler_ex = asio::get_associated_executor(handler, executor_);
+    operation_handler<token_fetch_result> adapted = asio::bind_cancellation_slot(
+        slot, asio::bind_executor(handler_ex, [h = std::move(handler)](error_code ec, token_fetch_result r) mutable {
+            if (ec && !r.ec)
+                r.ec = ec;
+            std::move(h)(std::move(r));
+        }));
+    launch_operation<token_fetch_result>(executor_, {}, std::move(adapted),
+                                         [this](operation_context& op) { return fetch(op); });
+}
+
+asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source::fetch(operation_context& op)
+{
+    token_fetch_result result;
+    result.diag.method = "POST";
+    result.diag.path = "/api/v3/token";
+
+    std::string password = provider_ ? provider_() : std::string();
+    if (password.empty())
+    {
+        result.ec = error::no_password;
+        result.diag.server_message = "the password provider gave no password";
+        co_return std::pair{result.ec, std::move(result)};
+    }
+    http_request request;
+    request.method = "POST";
+    request.target = "/api/v3/token";
+    request.content_type = "application/x-www-form-urlencoded";
+    request.sensitive_body = true;
+    request.body.reserve(32 + username_.size() + 3 * password.size());
+    request.body = "username=";
+    append_encoded(request.body, username_, true);
+    request.body += "&password=";
+    append_encoded(request.body, password, true);
+    wipe(password);
+
+    http_result answer;
+    error_code ec = co_await transport_.exchange(op, request, answer);
+    wipe(request.body);
+    if (ec)
+    {
+        // outcome_unknown only means "a token may have been issued": harmless, ask again.
+        result.ec = ec == error::outcome_unknown ? error_code(error::connection_failed) : ec;
+        co_return std::pair{result.ec, std::move(result)};
+    }
+    result.diag.http_status = answer.status;
+    if (answer.status >= 200 && answer.status < 300)
+    {
+        if (!parse_token_response(answer.body, result.grant))
+        {
+            result.ec = error::bad_response;
+            result.diag.server_message = "the token endpoint's answer has no token_type and access_token";
+        }
+        co_return std::pair{result.ec, std::move(result)};
+    }
+    result.diag.server_message = server_message(answer.body);
+    if (answer.status >= 500 || answer.status == 429)
+    {
+        result.ec = error_for_status(answer.status);
+        result.retry_after = parse_retry_after(find_header(answer.headers, "Retry-After"));
+    }
+    else
+    {
+        // Any other refusal of the token endpoint is a refusal of the credentials.
+        result.ec = error::authentication_failed;
+        if (result.diag.server_message.empty())
+            result.diag.server_message = "the server refused the username or password";
+    }
+    co_return std::pair{result.ec, std::move(result)};
+}
+
+}  // namespace vovrest::detail

@@ -1,0 +1,280 @@
+#include <vovrest/detail/http_transport.hpp>
+#include <vovrest/detail/launch_operation.hpp>
+#include <vovrest/detail/password_token_source.hpp>
+#include <vovrest/detail/session_observer.hpp>
+#include <vovrest/detail/token_pipeline.hpp>
+#include <vovrest/detail/wire_format.hpp>
+#include <vovrest/session.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <variant>
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace vovrest {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string_view method_name(http_method method) noexcept
+{
+    switch (method)
+    {
+    case http_method::get: return "GET";
+    case http_method::post: return "POST";
+    case http_method::put: return "PUT";
+    case http_method::patch: return "PATCH";
+    case http_method::del: return "DELETE";
+    }
+    return "GET";
+}
+
+base_url checked_url(const session_params& params)
+{
+    error_code ec;
+    auto url = parse_base_url(params.url, ec);
+    if (!url)
+        throw error_with_diagnostics(error::invalid_url, {0, "cannot use '" + params.url + "' as scheme://host:port", {}, {}});
+    if (params.require_https && !url->https)
+        throw error_with_diagnostics(error::https_required, {0, "require_https is set and the URL is http://", {}, {}});
+    return *url;
+}
+
+}  // namespace
+
+struct session::impl : std::enable_shared_from_this<session::impl>
+{
+    asio::any_io_executor executor;
+    session_params params;
+    base_url url;
+    detail::session_observer observer;
+    detail::http_transport transport;
+    detail::token_pipeline tokens;
+
+    impl(asio::any_io_executor ex, session_params p)
+        : executor(std::move(ex)),
+          params(std::move(p)),
+          url(checked_url(params)),
+          observer(params.on_event),
+          transport(executor, url, params, observer),
+          tokens(executor, params.token,
+                 std::make_unique<detail::password_token_source>(executor, transport, params.username,
+                                                                 params.password),
+                 observer)
+    {
+        // The session keeps no copy of the way to the password beyond the token source's.
+        params.password = nullptr;
+    }
+
+    static error_code interrupted(const detail::operation_context& op)
+    {
+        return op.timed_out() ? error_code(error::timeout) : error_code(asio::error::operation_aborted);
+    }
+
+    // A token, from the fast path or by waiting for the renewal; on failure `diag` tells why.
+    asio::awaitable<error_code> acquire(detail::operation_context& op, detail::token_ticket& ticket, bool force,
+                                        diagnostics& diag)
+    {
+        if (!force && tokens.try_acquire(ticket))
+            co_return error_code{};
+        op.arm({});
+        auto [ec, fresh] = co_await tokens.async_authorize(force, use_tuple);
+        if (ec == asio::error::operation_aborted)
+            co_return interrupted(op);
+        if (ec)
+        {
+            const auto failure = tokens.last_failure();
+            diag.http_status = failure.http_status;
+            diag.server_message = failure.server_message;
+            co_return ec;
+        }
+        ticket = std::move(fresh);
+        co_return error_code{};
+    }
+
+    asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request req, diagnostics& diag)
+    {
+        diag.clear();
+        diag.method = method_name(req.method);
+        diag.path = req.path;
+
+        detail::http_request wire;
+        wire.method = method_name(req.method);
+        wire.target = std::move(req.path);
+        if (wire.target.empty() || wire.target.front() != '/')
+            wire.target.insert(wire.target.begin(), '/');
+        char separator = '?';
+        for (const auto& [name, value] : req.query)
+        {
+            wire.target.push_back(separator);
+            separator = '&';
+            detail::append_encoded(wire.target, name, false);
+            wire.target.push_back('=');
+            detail::append_encoded(wire.target, value, false);
+        }
+        wire.content_type = req.content_type;
+        wire.body = std::move(req.body);
+
+        detail::token_ticket ticket;
+        std::pair<error_code, response> outcome;
+        for (int attempt = 0;; ++attempt)
+        {
+            if (auto ec = co_await acquire(op, ticket, false, diag))
+            {
+                outcome.first = ec;
+                break;
+            }
+            wire.authorization = ticket.authorization;
+            detail::http_result answer;
+            if (auto ec = co_await transport.exchange(op, wire, answer))
+            {
+                outcome.first = ec;
+                break;
+            }
+            if (answer.status == 401 && attempt == 0)
+            {
+                // Tied to the generation that was sent: renews only if it is still current.
+                tokens.on_unauthorized(ticket.generation);
+                detail::session_observer::bump(observer.replays);
+                observer.emit(event_kind::replay, ticket.generation);
+                continue;
+            }
+            outcome.first = detail::error_for_status(answer.status);
+            if (outcome.first)
+            {
+                diag.http_status = answer.status;
+                diag.server_message = detail::server_message(answer.body);
+            }
+            outcome.second.status = answer.status;
+            outcome.second.headers = std::move(answer.headers);
+            outcome.second.body = std::move(answer.body);
+            break;
+        }
+        detail::session_observer::bump(observer.requests);
+        co_return outcome;
+    }
+
+    asio::awaitable<std::pair<error_code, std::monostate>> authorize(detail::operation_context& op, diagnostics& diag)
+    {
+        diag.clear();
+        diag.method = "POST";
+        diag.path = "/api/v3/token";
+        detail::token_ticket ticket;
+        co_return std::pair{co_await acquire(op, ticket, false, diag), std::monostate{}};
+    }
+};
+
+session::session(executor_type ex, session_params params)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(params)))
+{
+}
+
+session::~session()
+{
+    shutdown();
+}
+
+session::executor_type session::get_executor() const noexcept
+{
+    return impl_->executor;
+}
+
+const base_url& session::url() const noexcept
+{
+    return impl_->url;
+}
+
+void session::start_execute(request req, diagnostics& diag, asio::any_completion_handler<request_signature> handler)
+{
+    detail::launch_operation<response>(
+        impl_->executor, impl_->params.operation_timeout, std::move(handler),
+        [self = impl_, req = std::move(req), d = &diag](detail::operation_context& op) mutable {
+            return self->run(op, std::move(req), *d);
+        });
+}
+
+void session::start_authorize(diagnostics& diag, asio::any_completion_handler<authorize_signature> handler)
+{
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto handler_ex = asio::get_associated_executor(handler, impl_->executor);
+    detail::operation_handler<std::monostate> adapted = asio::bind_cancellation_slot(
+        slot, asio::bind_executor(handler_ex, [h = std::move(handler)](error_code ec, std::monostate) mutable {
+            std::move(h)(ec);
+        }));
+    detail::launch_operation<std::monostate>(
+        impl_->executor, impl_->params.operation_timeout, std::move(adapted),
+        [self = impl_, d = &diag](detail::operation_context& op) { return self->authorize(op, *d); });
+}
+
+asio::awaitable<void> session::authorize()
+{
+    diagnostics diag;
+    auto [ec] = co_await async_authorize(diag, use_tuple);
+    throw_on_error(ec, diag);
+}
+
+asio::awaitable<response> session::execute(request req)
+{
+    diagnostics diag;
+    auto [ec, answer] = co_await async_execute(std::move(req), diag, use_tuple);
+    throw_on_error(ec, diag);
+    co_return std::move(answer);
+}
+
+asio::awaitable<response> session::get(std::string path, query_params query)
+{
+    return execute(request{http_method::get, std::move(path), std::move(query), {}, {}});
+}
+
+asio::awaitable<response> session::post(std::string path, const boost::json::value& body)
+{
+    return execute(json_request(http_method::post, std::move(path), body));
+}
+
+asio::awaitable<response> session::put(std::string path, const boost::json::value& body)
+{
+    return execute(json_request(http_method::put, std::move(path), body));
+}
+
+asio::awaitable<response> session::patch(std::string path, const boost::json::value& body)
+{
+    return execute(json_request(http_method::patch, std::move(path), body));
+}
+
+asio::awaitable<response> session::del(std::string path)
+{
+    return execute(request{http_method::del, std::move(path), {}, {}, {}});
+}
+
+request session::json_request(http_method method, std::string path, const boost::json::value& body)
+{
+    return request{method, std::move(path), {}, boost::json::serialize(body), "application/json"};
+}
+
+void session::set_token(std::string_view token_type, std::string_view access_token)
+{
+    impl_->tokens.set_token(token_type, access_token);
+}
+
+std::optional<std::string> session::token() const
+{
+    return impl_->tokens.current_authorization();
+}
+
+session_counters session::counters() const noexcept
+{
+    return impl_->observer.snapshot();
+}
+
+void session::shutdown()
+{
+    impl_->tokens.shutdown();
+    impl_->transport.shutdown();
+}
+
+}  // namespace vovrest
