@@ -18,8 +18,7 @@ connection_pool::connection_pool(asio::any_io_executor ex, std::size_t max_conne
     : executor_(std::move(ex)),
       max_connections_(std::max<std::size_t>(max_connections, 1)),
       idle_timeout_(idle_timeout),
-      observer_(observer),
-      sweep_timer_(executor_)
+      observer_(observer)
 {
 }
 
@@ -59,6 +58,7 @@ void connection_pool::start_acquire(acquire_handler handler)
         return;
     }
     const auto now = std::chrono::steady_clock::now();
+    evict_expired_locked(now, dead);
     while (!idle_.empty())
     {
         connection_ptr conn = std::move(idle_.back());
@@ -127,9 +127,12 @@ void connection_pool::release(connection_ptr conn, bool reusable)
             hand_over(std::move(w), {}, std::move(conn));
             return;
         }
+        std::vector<connection_ptr> dead;
         conn->idle_since = std::chrono::steady_clock::now();
+        evict_expired_locked(conn->idle_since, dead);
         idle_.push_back(std::move(conn));
-        schedule_sweep_locked();
+        lock.unlock();
+        drop(dead);
         return;
     }
     lock.unlock();
@@ -154,35 +157,16 @@ void connection_pool::release_slot()
     --open_;
 }
 
-void connection_pool::schedule_sweep_locked()
+void connection_pool::evict_expired_locked(std::chrono::steady_clock::time_point now,
+                                           std::vector<connection_ptr>& dead)
 {
-    if (sweep_scheduled_ || idle_timeout_.count() <= 0)
-        return;
-    sweep_scheduled_ = true;
-    sweep_timer_.expires_after(idle_timeout_);
-    sweep_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-        if (!ec && *alive)
-            sweep();
-    });
-}
-
-void connection_pool::sweep()
-{
-    std::vector<connection_ptr> expired;
-    {
-        std::lock_guard lock(mutex_);
-        sweep_scheduled_ = false;
-        const auto now = std::chrono::steady_clock::now();
-        auto keep = std::stable_partition(idle_.begin(), idle_.end(),
-                                          [&](const connection_ptr& c) { return now - c->idle_since < idle_timeout_; });
-        for (auto it = keep; it != idle_.end(); ++it)
-            expired.push_back(std::move(*it));
-        idle_.erase(keep, idle_.end());
-        open_ -= expired.size();
-        if (!idle_.empty())
-            schedule_sweep_locked();
-    }
-    drop(expired);
+    // idle_ is ordered by idle_since: the oldest are at the front.
+    auto end = std::find_if(idle_.begin(), idle_.end(),
+                            [&](const connection_ptr& c) { return now - c->idle_since < idle_timeout_; });
+    for (auto it = idle_.begin(); it != end; ++it)
+        dead.push_back(std::move(*it));
+    open_ -= static_cast<std::size_t>(end - idle_.begin());
+    idle_.erase(idle_.begin(), end);
 }
 
 void connection_pool::shutdown()
@@ -197,7 +181,6 @@ void connection_pool::shutdown()
         idle.swap(idle_);
         waiters.swap(waiters_);
         open_ -= idle.size();
-        sweep_timer_.cancel();
     }
     for (auto& c : idle)
         c->close();

@@ -273,12 +273,21 @@ struct http_transport::impl
         constexpr int max_unsent_retries = 2;  // request provably never reached the server
         int unsent_retries = 0;
         bool resent_after_bytes = false;
+        bool want_fresh = false;  // after a failure on a kept-alive connection
         for (;;)
         {
             op.arm({});
             auto [aec, conn] = co_await pool.async_acquire(use_tuple);
             if (aec)
                 co_return aec == asio::error::operation_aborted ? interrupted(op) : aec;
+            if (conn && want_fresh && conn->reused)
+            {
+                // Its slot is reused for a new connection: another idle one may be stale too.
+                conn->close();
+                observer.bump(observer.connections_dropped);
+                observer.emit(event_kind::connection_dropped);
+                conn.reset();
+            }
             if (!conn)
             {
                 auto [oec, opened] = co_await open(op);
@@ -303,8 +312,11 @@ struct http_transport::impl
                 co_return error_code{};
             }
             pool.release(std::move(conn), false);
-            if (outcome.ec == asio::error::operation_aborted)
+            if (outcome.ec == error::timeout && outcome.bytes_sent && !request.idempotent())
+                co_return error_code(error::outcome_unknown);  // the server may have it
+            if (outcome.ec == asio::error::operation_aborted || outcome.ec == error::timeout)
                 co_return outcome.ec;
+            want_fresh = true;
             if (!outcome.bytes_sent)
             {
                 if (unsent_retries++ < max_unsent_retries && outcome.ec == error::connection_failed)

@@ -1,5 +1,6 @@
 #include <vovrest/detail/jwt_payload.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -90,8 +91,11 @@ std::optional<jwt_payload> decode_jwt_payload(std::string_view jwt) noexcept
         std::string json;
         if (!decode_base64url(encoded, json))
             return std::nullopt;
+        // Small payloads parse in a stack buffer: no allocation for the JSON tree.
+        unsigned char buffer[2048];
+        boost::json::monotonic_resource resource(buffer, sizeof buffer);
         boost::system::error_code ec;
-        const boost::json::value value = boost::json::parse(json, ec);
+        const boost::json::value value = boost::json::parse(json, ec, &resource);
         if (ec || !value.is_object())
             return std::nullopt;
         const auto& object = value.get_object();

@@ -9,6 +9,13 @@
 //
 // The control routes GET /__fake/stats and POST /__fake/revoke need no token and ignore every
 // fault knob (latency, never_respond, closes): a test can always read the counters.
+//
+// Counting: connections_accepted counts every socket accepted, those then refused over
+// max_connections included; connections_dropped counts every connection closed by a fault
+// knob (close_fraction, silent_close_fraction, drop_before_response_fraction) or by the cap.
+// The fractions are rolled per request, in that order: drop, announced close, silent close.
+// Bodies over max_body_bytes get 413 and headers over 16 KiB get 431 from the shell, and the
+// connection is closed (after reading what the client still sends, for a second at most).
 #include <vovrest/testing/fake_server.hpp>
 
 #include "accelerator_service.hpp"

@@ -4,11 +4,13 @@
 #include "sdk_fixture.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/value.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
+
+#include <unistd.h>
 
 namespace vovrest::test {
 namespace {
@@ -17,7 +19,10 @@ using namespace std::chrono_literals;
 
 asio::awaitable<void> submit(session& s, std::string command)
 {
-    co_await s.post("/api/v3/jobs", boost::json::value{{"command", command}});
+    // Built before the co_await: g++ 12 rejects an initializer list inside a co_await expression.
+    boost::json::object job;
+    job["command"] = command;
+    co_await s.post("/api/v3/jobs", job);
 }
 
 // 8. The server silently closes keep-alive connections: GETs succeed, POSTs are never duplicated.

@@ -1,6 +1,6 @@
 // The keep-alive pool of one session: at most max_connections open at once; a request that finds
 // none free waits in a FIFO (never a new socket beyond the cap). Idle connections are checked for
-// a server-side close before reuse and closed after idle_timeout.
+// a server-side close before reuse, and closed once idle longer than idle_timeout.
 // Thread-safety: every member may be called from any thread at once.
 #pragma once
 
@@ -10,7 +10,6 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -62,8 +61,10 @@ private:
     void cancel_waiter(std::uint64_t id);
     void drop(std::vector<connection_ptr>& dead);  // closes and counts, outside the lock
     void hand_over(waiter w, boost::system::error_code ec, connection_ptr conn);
-    void schedule_sweep_locked();
-    void sweep();
+    // Idle connections past idle_timeout are closed whenever the pool is used. There is no sweep
+    // timer on purpose: a session never keeps its io_context running on its own, so io.run()
+    // returns once the caller's work is done.
+    void evict_expired_locked(std::chrono::steady_clock::time_point now, std::vector<connection_ptr>& dead);
 
     boost::asio::any_io_executor executor_;
     const std::size_t max_connections_;
@@ -75,9 +76,7 @@ private:
     std::deque<waiter> waiters_;
     std::size_t open_ = 0;              // connections open or being opened
     std::uint64_t next_waiter_id_ = 0;
-    bool sweep_scheduled_ = false;
     bool shut_down_ = false;
-    boost::asio::steady_timer sweep_timer_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -36,7 +36,9 @@ boost::asio::awaitable<std::pair<boost::system::error_code, Result>> operation_e
     // instead of throwing, so that clean-up code after it still runs.
     co_await boost::asio::this_coro::reset_cancellation_state(boost::asio::enable_total_cancellation());
     co_await boost::asio::this_coro::throw_if_cancelled(false);
-    co_return co_await body(*op);
+    auto result = co_await body(*op);
+    op->disarm();  // a deadline left armed would keep the io_context running for nothing
+    co_return result;
 }
 
 template <class Result, class Body>
