@@ -4,7 +4,7 @@
 #include <vovrest/testing/fake_server.hpp>
 
 // The flag parser shared with the library (private to vovrest::testing).
-#include "../sdk/testing/src/duration.hpp"
+#include "duration.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

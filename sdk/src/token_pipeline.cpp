@@ -221,6 +221,8 @@ public:
 private:
     struct canceller
     {
+        canceller(std::weak_ptr<impl> pipeline, std::uint64_t waiter_id) : self(std::move(pipeline)), id(waiter_id) {}
+
         std::weak_ptr<impl> self;
         std::uint64_t id;
 

@@ -5,10 +5,15 @@
 #include <vovrest/diagnostics.hpp>
 #include <vovrest/error.hpp>
 #include <vovrest/events.hpp>
+#include <vovrest/jobs.hpp>
 #include <vovrest/password_provider.hpp>
+#include <vovrest/project.hpp>
+#include <vovrest/query.hpp>
 #include <vovrest/request.hpp>
 #include <vovrest/response.hpp>
 #include <vovrest/session.hpp>
 #include <vovrest/session_params.hpp>
+#include <vovrest/submit_many.hpp>
+#include <vovrest/table.hpp>
 #include <vovrest/tls_params.hpp>
 #include <vovrest/token_params.hpp>

@@ -181,6 +181,15 @@ protected:
         params.backoff_max = 2ms;
     }
 
+    // Like a session going away: shut down, then let the io_context wind the cancelled fetch down
+    // (a fake source keeping a handler forever would otherwise keep the pipeline alive).
+    ~token_pipeline_test() override
+    {
+        pipeline_.reset();
+        io.restart();
+        io.poll();
+    }
+
     token_pipeline& pipeline()
     {
         if (!pipeline_)

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Writes benchmarks/README.md and benchmarks/chart.svg from the results of benchmarks/run
+(standard library only).
+
+usage: report.py RESULTS_DIR BENCHMARKS_DIR
+"""
+import json
+import math
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chart  # noqa: E402
+
+FINDINGS_FILE = "findings.md"  # hand-written analysis, kept next to this script
+
+
+def med(rows, field, **match):
+    values = [r[field] for r in rows if all(r.get(k) == v for k, v in match.items()) and field in r]
+    return statistics.median(values) if values else None
+
+
+def n(value, digits=0):
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def ms(us):
+    return "–" if us is None else (f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs")
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def main(results_dir, bench_dir):
+    rows = chart.load_results(results_dir)
+    machine = json.load(open(os.path.join(results_dir, "machine.json"), encoding="utf-8"))
+    micro_path = os.path.join(results_dir, "micro.txt")
+    micro = open(micro_path, encoding="utf-8").read().strip() if os.path.exists(micro_path) else "(not run)"
+    runs, duration = machine["runs"], machine["duration"]
+
+    out = []
+    w = out.append
+    w("# vovrest benchmarks\n")
+    w("Everything here is produced by `benchmarks/run` (the numbers, this file and `chart.svg`); "
+      "run it again to check them. Medians of "
+      f"{runs} runs of {duration:g} s each (after 0.5 s of warm-up).\n")
+    w("## The machine\n")
+    w(f"- {machine['nproc']} cores: {machine['cpu']}; kernel {machine['kernel']}")
+    w(f"- client and server share the machine; the server is `vovrest-fake-server --threads 1` on 127.0.0.1")
+    w(f"- load average before the runs: {machine['load_before']}; after: {machine.get('load_after', '?')} "
+      "(other engineers were compiling on the same 2 cores: absolute numbers are noisy, ratios "
+      "between clients run back to back are what the targets use)")
+    w(f"- commit {machine.get('commit', '?')}, {machine.get('date', '')}\n")
+
+    w("## Commands\n")
+    w("```")
+    w("benchmarks/run                       # builds the release preset, runs everything below, writes this file")
+    w("build/release/tools/vovrest-fake-server --threads 1 &   # prints: listening on http://127.0.0.1:PORT")
+    w("build/release/benchmarks/vovrest-bench --url URL --password-file F --client sdk|raw|naive|blocking \\")
+    w("    --connections K --concurrency 64 --duration 5")
+    w("wrk -t2 -cK -d5s --latency -H \"Authorization: Bearer:<token>\" URL/api/v3/project/1/version")
+    w("/usr/bin/python3 benchmarks/python_requests_loop.py --url URL --duration 5")
+    w("valgrind --tool=callgrind build/release/benchmarks/vovrest-bench --url URL --client sdk "
+      "--connections 8 --concurrency 64 --requests 2000")
+    w("build/release/benchmarks/vovrest-micro-bench")
+    w("```\n")
+    w("Clients: **sdk** is vovrest (one `session`, N coroutines calling `async_get`); **raw** is a "
+      "minimal hand-written Beast coroutine client (one token fetched once, K keep-alive connections "
+      "shared by N coroutines, request messages built once per connection): the floor of Asio + "
+      "Beast; **naive** is raw plus a new token before every request (a script calling the original "
+      "helper each time); **blocking** is K threads with synchronous Beast and a token behind a "
+      "`std::mutex`, renewed under the lock when it is about to expire; **wrk** is wrk 4.1 "
+      "(`-t2 -cK`); **Python** is a `requests.Session` loop (Debian's python3-requests).\n")
+
+    w("## Steady state: GET /api/v3/project/1/version, 1 h tokens\n")
+    w("64 requests in flight (N = 64 coroutines) over K connections; blocking runs K threads; wrk "
+      "runs K connections.\n")
+    w("| client | K = 1 req/s | K = 8 req/s | K = 64 req/s | p50 / p99 at K = 8 | p50 / p99 at K = 64 | token requests (K = 64) |")
+    w("|---|---:|---:|---:|---|---|---:|")
+    for c in ["sdk", "raw", "wrk", "blocking", "naive"]:
+        rates = [med(rows, "req_per_s", label="steady", client=c, connections=k) for k in (1, 8, 64)]
+        lat8 = (med(rows, "p50_us", label="steady", client=c, connections=8),
+                med(rows, "p99_us", label="steady", client=c, connections=8))
+        lat64 = (med(rows, "p50_us", label="steady", client=c, connections=64),
+                 med(rows, "p99_us", label="steady", client=c, connections=64))
+        tokens = med(rows, "token_requests", label="steady", client=c, connections=64)
+        w(f"| {c} | {n(rates[0])} | {n(rates[1])} | {n(rates[2])} | {ms(lat8[0])} / {ms(lat8[1])} | "
+          f"{ms(lat64[0])} / {ms(lat64[1])} | {n(tokens)} |")
+    py = med(rows, "req_per_s", client="python-requests")
+    w(f"| Python requests (1 connection, 1 in flight) | {n(py)} | | | "
+      f"{ms(med(rows, 'p50_us', client='python-requests'))} / {ms(med(rows, 'p99_us', client='python-requests'))} | | 1 |")
+    w("")
+
+    w("## Job submission: POST /api/v3/jobs, K = 8, 64 in flight\n")
+    w("| client | req/s | p50 | p99 | p99.9 | errors |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for c in ["sdk", "raw", "blocking"]:
+        w(f"| {c} | {n(med(rows, 'req_per_s', label='submit', client=c))} | {ms(med(rows, 'p50_us', label='submit', client=c))} | "
+          f"{ms(med(rows, 'p99_us', label='submit', client=c))} | {ms(med(rows, 'p999_us', label='submit', client=c))} | "
+          f"{n(med(rows, 'errors', label='submit', client=c))} |")
+    w("")
+    w("## HTTPS (self-signed certificate, TLS 1.3), GET, K = 8, 64 in flight\n")
+    w("| client | req/s | p50 | p99 | p99.9 |")
+    w("|---|---:|---:|---:|---:|")
+    for c in ["sdk", "raw", "blocking"]:
+        w(f"| {c} | {n(med(rows, 'req_per_s', label='https', client=c))} | {ms(med(rows, 'p50_us', label='https', client=c))} | "
+          f"{ms(med(rows, 'p99_us', label='https', client=c))} | {ms(med(rows, 'p999_us', label='https', client=c))} |")
+    w("")
+
+    w("## Token renewals under load: 3 s tokens, 1,000 coroutines, K = 64\n")
+    w("The same load with 1 h tokens is the steady state it is compared with; blocking runs 64 "
+      "threads. Token requests are counted by the client over warm-up + measurement "
+      "(first token included).\n")
+    w("| run | req/s | p50 | p99 | p99.9 | max | token requests | errors |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, name in [("renewal-baseline", "sdk, 1 h tokens"), ("renewal", "sdk, 3 s tokens"),
+                        ("renewal-blocking", "blocking, 3 s tokens")]:
+        w(f"| {name} | {n(med(rows, 'req_per_s', label=label))} | {ms(med(rows, 'p50_us', label=label))} | "
+          f"{ms(med(rows, 'p99_us', label=label))} | {ms(med(rows, 'p999_us', label=label))} | "
+          f"{ms(med(rows, 'max_us', label=label))} | {n(med(rows, 'token_requests', label=label))} | "
+          f"{n(med(rows, 'errors', label=label))} |")
+    w("")
+
+    w("## Client instructions per request (callgrind, client process only)\n")
+    w("`--requests 2000`: the statistics are zeroed after a warm-up of 200 requests and dumped after "
+      "2,000 more, so start-up, connects and the first token are not counted.\n")
+    w("| configuration | sdk | raw | sdk / raw |")
+    w("|---|---:|---:|---:|")
+    ipr = {}
+    for cfg, name in [("k8", "K = 8, 64 in flight"), ("k8n8", "K = 8, 8 in flight")]:
+        s = med(rows, "instructions_per_request", label=f"callgrind-sdk-{cfg}")
+        r = med(rows, "instructions_per_request", label=f"callgrind-raw-{cfg}")
+        ipr[cfg] = (s, r)
+        ratio = f"{s / r:.2f}×" if s and r else "–"
+        w(f"| {name} | {n(s)} | {n(r)} | {ratio} |")
+    w("")
+
+    # ---- targets ----
+    w("## Targets\n")
+    w("| target | measured | |")
+    w("|---|---|---|")
+
+    def rate(c, k):
+        return med(rows, "req_per_s", label="steady", client=c, connections=k)
+
+    for k in (8, 64):
+        s, r = rate("sdk", k), rate("raw", k)
+        if s and r:
+            w(f"| sdk ≥ 95 % of raw at K = {k} | {s / r:.1%} ({n(s)} vs {n(r)} req/s) | {verdict(s >= 0.95 * r)} |")
+    s, wk = rate("sdk", 64), rate("wrk", 64)
+    if s and wk:
+        w(f"| sdk ≥ 90 % of wrk at K = 64 | {s / wk:.1%} ({n(s)} vs {n(wk)} req/s) | {verdict(s >= 0.9 * wk)} |")
+    s = rate("sdk", 8)
+    if s and py:
+        w(f"| sdk ≥ 30× the Python loop | {s / py:.0f}× (sdk K = 8: {n(s)}; Python: {n(py)} req/s) | {verdict(s >= 30 * py)} |")
+    base, renew = med(rows, "p99_us", label="renewal-baseline"), med(rows, "p99_us", label="renewal")
+    if base and renew:
+        w(f"| through renewals, p99 ≤ 1.5× steady state | {renew / base:.2f}× ({ms(renew)} vs {ms(base)}) | "
+          f"{verdict(renew <= 1.5 * base)} |")
+    tokens = med(rows, "token_requests", label="renewal")
+    secs = med(rows, "seconds", label="renewal")
+    if tokens and secs:
+        # Renewal starts in the soft window (last quarter of the lifetime), so one token request
+        # per renewal is one every 0.75 × 3 s at most; plus the first token.
+        elapsed = secs + 1.0
+        allowed = math.ceil(elapsed / (0.75 * 3.0)) + 1
+        w(f"| one token request per lifetime (no stampede) | {n(tokens)} token requests in {elapsed:.0f} s of 3 s tokens "
+          f"(one per renewal allows ≤ {allowed}) | {verdict(tokens <= allowed)} |")
+    s, r = ipr.get("k8", (None, None))
+    if s and r:
+        w(f"| client instructions per request ≤ 1.15× raw | {s / r:.2f}× ({n(s)} vs {n(r)}) | {verdict(s <= 1.15 * r)} |")
+    w("")
+
+    findings = os.path.join(bench_dir, FINDINGS_FILE)
+    if os.path.exists(findings):
+        w(open(findings, encoding="utf-8").read().strip() + "\n")
+
+    w("## Chart\n")
+    w("![req/s per client, and p99 through token renewals](chart.svg)\n")
+    w("## Micro-benchmarks (token fast path)\n")
+    w("```")
+    w(micro)
+    w("```")
+
+    chart.draw(results_dir, os.path.join(bench_dir, "chart.svg"))
+    with open(os.path.join(bench_dir, "README.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])
