@@ -27,10 +27,10 @@ under /api/v3/) with the NAME=VALUE pairs as query parameters, and prints the bo
 )help";
 
 constexpr std::string_view query_help = R"help(usage: vovrest [options] query [--select F[,F...]] [--from TABLE] [--where RULE]
-                     [--order F[,F...]] [--limit N] [--format json|csv|table]
+                     [--order F[,F...]] [--limit N] [--format json|csv|csv-noheader|table]
 
 Runs GET /api/v3/query. --from defaults to jobs, --select to every field, --format to table
-(aligned columns); json and csv print the server's answer as it came.
+(aligned columns); json, csv and csv-noheader print the server's answer as it came.
 Example: vovrest query --select idint,status --where status==VALID --order idint --limit 10
 )help";
 
@@ -186,7 +186,7 @@ runner parse_query(arguments& args)
             else if (*format == "csv-noheader")
                 q.format(query_format::csv_noheader);
             else
-                throw usage_error("--format: expected json, csv or table, got '" + *format + "'");
+                throw usage_error("--format: expected json, csv, csv-noheader or table, got '" + *format + "'");
         }
         else
             throw usage_error("query: unexpected argument '" + std::string(args.peek()) + "'");

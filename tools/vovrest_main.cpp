@@ -126,9 +126,12 @@ int run(int argc, char** argv)
     vovrest::session s(io.get_executor(), std::move(params));
     std::optional<int> status;
     std::exception_ptr failure;
+    // Stops the loop at once: a renewal still retrying (a server that never answers) or idle
+    // keep-alive connections must not keep a finished command alive.
     asio::co_spawn(io, authorize_then(s, std::move(command)), [&](std::exception_ptr e, int result) {
         failure = e;
         status = result;
+        io.stop();
     });
     io.run();
     if (failure)

@@ -150,7 +150,8 @@ asio::awaitable<wait_result> wait(session& s, job_id id, std::chrono::steady_clo
         std::string status = t.at(0, column ? *column : 0).as_string();
         if (is_terminal(status))
         {
-            const job_end end = status.size() == 5 ? job_end::valid : job_end::failed;  // VALID / FAILED
+            // is_terminal() admits exactly VALID and FAILED, in any case.
+            const job_end end = (status.front() == 'V' || status.front() == 'v') ? job_end::valid : job_end::failed;
             co_return wait_result{end, std::move(status)};
         }
         timer.expires_after(poll_interval);

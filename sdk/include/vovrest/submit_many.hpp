@@ -55,7 +55,8 @@ struct submit_many_options
 struct submit_result
 {
     std::optional<job_id> id;        // set when the server answered with the id
-    boost::system::error_code error; // error::outcome_unknown: the server may have the job
+    boost::system::error_code error; // error::outcome_unknown: the server may have the job (the
+                                     // answer was lost, or it said 2xx without a readable id)
     diagnostics diag;                // the server's text for errors
 
     bool submitted() const noexcept { return id.has_value(); }
