@@ -30,24 +30,24 @@ using asio::ip::tcp;
 
 namespace {
 
+// What every handler shares. All of it may be used from any thread.
 struct server
 {
     vovrest::session& s;
     asio::io_context& io;
-    std::atomic<long> responses_left;  // --requests; 0 or less: no limit
-    std::atomic<int> exit_status = 0;
+    std::atomic<long> responses_left;  // --requests; 0: no limit
 
-    // From any thread: the session fails its calls in flight, then every run() returns.
+    // The session fails its calls in flight, then every thread's run() returns.
     void stop() { s.shutdown(); io.stop(); }
     void served() { if (responses_left.fetch_sub(1) == 1) stop(); }
-    // Every co_spawn gets this instead of asio::detached, which would swallow the exception.
-    auto report(int status_on_error) {
-        return [this, status_on_error](std::exception_ptr e) {
-            try { if (e) std::rethrow_exception(e); }
-            catch (const std::exception& x) { std::cerr << "async_server: " << x.what() << '\n'; exit_status = status_on_error; }
-        };
-    }
 };
+
+// For co_spawn instead of asio::detached, which would swallow the exception.
+void report(std::exception_ptr e)
+{
+    try { if (e) std::rethrow_exception(e); }
+    catch (const std::exception& x) { std::cerr << "async_server: " << x.what() << '\n'; }
+}
 
 struct reply { http::status status; boost::json::object body; };
 
@@ -83,14 +83,18 @@ asio::awaitable<void> serve(server& srv, tcp::socket socket)
         auto [ec, n] = co_await http::async_read(socket, buffer, req, asio::as_tuple(asio::use_awaitable));
         if (ec)
             co_return;  // the client closed, or sent something that is not HTTP
-        reply r = req.method() == http::verb::get ? co_await route(srv.s, std::string(req.target()))
-                                                  : reply{http::status::method_not_allowed, {{"error", "GET only"}}};
+        reply r{http::status::method_not_allowed, {}};
+        r.body["error"] = "GET only";
+        if (req.method() == http::verb::get)  // not `?:` with co_await: g++ 12 miscompiles it
+            r = co_await route(srv.s, std::string(req.target()));
         http::response<http::string_body> res{r.status, req.version()};
         res.set(http::field::content_type, "application/json");
         res.keep_alive(keep_alive = req.keep_alive());
         res.body() = boost::json::serialize(r.body);
         res.prepare_payload();
-        co_await http::async_write(socket, res, asio::use_awaitable);
+        auto [write_error, written] = co_await http::async_write(socket, res, asio::as_tuple(asio::use_awaitable));
+        if (write_error)
+            co_return;  // the client went away
         srv.served();
     }
 }
@@ -101,7 +105,7 @@ asio::awaitable<void> listen(server& srv, tcp::acceptor acceptor)
     std::cout << "listening on http://127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;
     for (;;) {
         tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
-        asio::co_spawn(acceptor.get_executor(), serve(srv, std::move(socket)), srv.report(1));
+        asio::co_spawn(acceptor.get_executor(), serve(srv, std::move(socket)), report);
     }
 }
 
@@ -128,9 +132,11 @@ int main(int argc, char** argv)
         asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&srv](boost::system::error_code, int) { srv.stop(); });
         tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), port});
-        asio::co_spawn(io, listen(srv, std::move(acceptor)), [&srv](std::exception_ptr e) {
-            srv.report(1)(e);
-            srv.stop();  // the listener ends only by failing (a wrong password, say)
+        int status = 0;
+        asio::co_spawn(io, listen(srv, std::move(acceptor)), [&](std::exception_ptr e) {
+            report(e);  // the listener ends only by failing: a wrong password, say
+            status = 1;
+            srv.stop();
         });
         // Several threads run one io_context; the session may be used from all of them at once.
         std::vector<std::jthread> threads;
@@ -138,7 +144,7 @@ int main(int argc, char** argv)
             threads.emplace_back([&io] { io.run(); });
         io.run();
         threads.clear();  // joins
-        return srv.exit_status;
+        return status;
     } catch (const std::exception& e) {
         std::cerr << "async_server: " << e.what() << '\n';
         return 1;

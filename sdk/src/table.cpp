@@ -2,6 +2,7 @@
 // reference is silent: startrow, endrow and query may be missing; a column may be a plain name
 // instead of {"col", "field"}; columns and rows may be missing when errormsg says why.
 #include <vovrest/error.hpp>
+#include <vovrest/detail/ascii.hpp>
 #include <vovrest/table.hpp>
 
 #include <boost/json/parse.hpp>
@@ -15,20 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-char lower(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
 
 std::optional<std::int64_t> integer_of(const json::value& v) noexcept
 {
@@ -203,7 +190,7 @@ table table::parse(std::string_view body, boost::system::error_code& ec, diagnos
 std::optional<std::size_t> table::column_index(std::string_view name) const noexcept
 {
     for (std::size_t i = 0; i < columns_.size(); ++i)
-        if (iequals(columns_[i], name))
+        if (detail::iequals(columns_[i], name))
             return i;
     return std::nullopt;
 }

@@ -1,3 +1,4 @@
+#include <vovrest/detail/ascii.hpp>
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
 
@@ -12,17 +13,9 @@ namespace vovrest::detail {
 std::string_view find_header(const std::vector<std::pair<std::string, std::string>>& headers,
                              std::string_view name) noexcept
 {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     for (const auto& [key, value] : headers)
-    {
-        if (key.size() != name.size())
-            continue;
-        bool same = true;
-        for (std::size_t i = 0; same && i < key.size(); ++i)
-            same = lower(key[i]) == lower(name[i]);
-        if (same)
+        if (iequals(key, name))
             return value;
-    }
     return {};
 }
 

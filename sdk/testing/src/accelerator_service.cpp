@@ -66,6 +66,8 @@
 // - Other tables: project/1/project (column PROJECT) and project/1/version (column VERSION).
 #include "accelerator_service.hpp"
 
+#include <vovrest/detail/ascii.hpp>
+
 #include "form.hpp"
 #include "job_store.hpp"
 #include "jwt_hs256.hpp"
@@ -97,17 +99,8 @@ namespace json = boost::json;
 constexpr std::string_view api_prefix = "/api/v3";
 constexpr std::string_view jobs_prefix = "/api/v3/jobs/";
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
+using vovrest::detail::ascii_lower;
+using vovrest::detail::iequals;
 
 bool equal_secret(std::string_view a, std::string_view b)
 {
@@ -767,7 +760,7 @@ service_reply accelerator_service::handle(const service_request& request)
                     action = std::string(a->as_string());
             }
             for (auto& c : action)
-                c = lower(c);
+                c = ascii_lower(c);
             if (action != "stop" && action != "suspend" && action != "resume")
                 return error_reply(400, "\"action\" must be stop, suspend or resume");
         } else if (method == "PATCH") {

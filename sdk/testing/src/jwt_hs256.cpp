@@ -1,5 +1,7 @@
 #include "jwt_hs256.hpp"
 
+#include <vovrest/detail/jwt_payload.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -16,15 +18,6 @@ namespace {
 
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int decode_char(char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
 
 std::string hmac_sha256(std::string_view data, std::span<const unsigned char> key)
 {
@@ -79,27 +72,9 @@ std::string base64url_encode(std::string_view bytes)
 
 std::optional<std::string> base64url_decode(std::string_view text)
 {
-    while (!text.empty() && text.back() == '=')
-        text.remove_suffix(1);
-    if (text.size() % 4 == 1)
-        return std::nullopt;
+    // The SDK's decoder: the same rules (optional padding, canonical trailing bits).
     std::string out;
-    out.reserve(text.size() * 3 / 4);
-    unsigned acc = 0;
-    int bits = 0;
-    for (char c : text) {
-        int v = decode_char(c);
-        if (v < 0)
-            return std::nullopt;
-        acc = (acc << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-        }
-    }
-    // Leftover bits must be zero, or the text is not the encoding of any byte string.
-    if ((acc & ((1u << bits) - 1)) != 0)
+    if (!vovrest::detail::decode_base64url(text, out))
         return std::nullopt;
     return out;
 }

@@ -1,5 +1,7 @@
 #include "query.hpp"
 
+#include <vovrest/detail/ascii.hpp>
+
 #include "form.hpp"
 
 #include <algorithm>
@@ -9,17 +11,7 @@ namespace vovrest::testing::detail {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
+using vovrest::detail::iequals;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
