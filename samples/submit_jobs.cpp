@@ -75,8 +75,8 @@ int main(int argc, char** argv)
     std::vector<vovrest::job_spec> specs(count);
     for (std::size_t i = 0; i < count; ++i)
     {
-        specs[i].command = "sleep 1";
         specs[i].jobname = "sample-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+        specs[i].argv = {"echo", specs[i].jobname};  // argv: each word quoted for /bin/sh
     }
     try
     {

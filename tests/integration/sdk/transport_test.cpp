@@ -281,3 +281,47 @@ TEST(transport, error_statuses_map_to_errors_with_the_servers_text)
 
 }  // namespace
 }  // namespace vovrest::test
+
+namespace vovrest::test {
+namespace {
+
+// A response over max_body_bytes is refused, not buffered.
+TEST(transport, response_over_the_body_limit_is_a_bad_response)
+{
+    testing::fake_server server(server_params());
+    server.start();
+    asio::io_context io;
+    auto params = client_params(server);
+    params.max_body_bytes = 64;  // a project table is larger
+    session s(io.get_executor(), params);
+    s.set_token("Bearer", server.issue_token_for("demo", std::chrono::hours(1)));
+    diagnostics diag;
+    boost::system::error_code result;
+    s.async_get("/api/v3/project/1/project", {}, diag, [&](boost::system::error_code ec, response) { result = ec; });
+    io.run();
+    EXPECT_EQ(result, error::bad_response);
+}
+
+// A whole-operation deadline covers the wait for a token too.
+TEST(transport, operation_timeout_bounds_the_wait_for_a_token)
+{
+    auto sp = server_params();
+    sp.faults.token_latency = std::chrono::seconds(5);
+    testing::fake_server server(sp);
+    server.start();
+    asio::io_context io;
+    auto params = client_params(server);
+    params.operation_timeout = std::chrono::milliseconds(200);
+    session s(io.get_executor(), params);
+    diagnostics diag;
+    boost::system::error_code result;
+    s.async_get("/api/v3/project/1/project", {}, diag, [&](boost::system::error_code ec, response) {
+        result = ec;
+        s.shutdown();  // the renewal the caller left behind is not waited for
+    });
+    io.run();
+    EXPECT_EQ(result, error::timeout);
+}
+
+}  // namespace
+}  // namespace vovrest::test

@@ -1,0 +1,117 @@
+// Encoders and parsers of what crosses the wire, and the URL reduction of the original helper.
+#include <vovrest/base_url.hpp>
+#include <vovrest/detail/wire_format.hpp>
+#include <vovrest/error.hpp>
+
+#include <gtest/gtest.h>
+
+namespace vovrest::detail {
+namespace {
+
+TEST(wire_format, form_and_query_encoding)
+{
+    std::string out;
+    append_encoded(out, "p@ss word&x=1~", true);
+    EXPECT_EQ(out, "p%40ss+word%26x%3D1~");
+    out.clear();
+    append_encoded(out, "status==VALID && id>3", false);
+    EXPECT_EQ(out, "status%3D%3DVALID%20%26%26%20id%3E3");
+    out.clear();
+    append_encoded(out, "\xC3\xA9", false);  // UTF-8 bytes, each escaped
+    EXPECT_EQ(out, "%C3%A9");
+}
+
+TEST(wire_format, token_response_shapes)
+{
+    token_grant grant;
+    ASSERT_TRUE(parse_token_response(R"({"token_type":"Bearer","access_token":"abc","expires_in":3600})", grant));
+    EXPECT_EQ(grant.token_type, "Bearer");
+    EXPECT_EQ(grant.access_token, "abc");
+    ASSERT_TRUE(grant.expires_in);
+    EXPECT_EQ(grant.expires_in->count(), 3600);
+
+    ASSERT_TRUE(parse_token_response(R"({"token_type":"Bearer","access_token":"abc","expires_in":1.5e1})", grant));
+    EXPECT_EQ(grant.expires_in->count(), 15);
+    ASSERT_TRUE(parse_token_response(R"({"token_type":"Bearer","access_token":"abc","expires_in":"soon"})", grant));
+    EXPECT_FALSE(grant.expires_in);  // a shape we do not know is ignored, not trusted
+
+    EXPECT_FALSE(parse_token_response(R"({"token_type":"Bearer"})", grant));
+    EXPECT_FALSE(parse_token_response(R"({"token_type":"Bearer","access_token":""})", grant));
+    EXPECT_FALSE(parse_token_response(R"({"token_type":1,"access_token":"x"})", grant));
+    EXPECT_FALSE(parse_token_response("[]", grant));
+    EXPECT_FALSE(parse_token_response("not json", grant));
+}
+
+TEST(wire_format, server_message_prefers_error_then_errormsg)
+{
+    EXPECT_EQ(server_message(R"({"error":"bad password"})"), "bad password");
+    EXPECT_EQ(server_message(R"({"errormsg":"unknown field foo","rows":[]})"), "unknown field foo");
+    EXPECT_EQ(server_message(R"({"errormsg":"","rows":[]})"), "");
+    EXPECT_EQ(server_message("<html>502</html>"), "");
+    EXPECT_EQ(server_message(R"({"error":")" + std::string(2000, 'x') + "\"}").size(), 512u);
+}
+
+TEST(wire_format, retry_after_in_seconds)
+{
+    EXPECT_EQ(parse_retry_after("3"), std::chrono::steady_clock::duration(std::chrono::seconds(3)));
+    EXPECT_EQ(parse_retry_after(" 10 "), std::chrono::steady_clock::duration(std::chrono::seconds(10)));
+    EXPECT_FALSE(parse_retry_after(""));
+    EXPECT_FALSE(parse_retry_after("-1"));
+    EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+    EXPECT_FALSE(parse_retry_after("999999999"));
+}
+
+TEST(wire_format, status_to_error)
+{
+    EXPECT_FALSE(error_for_status(200));
+    EXPECT_FALSE(error_for_status(201));
+    EXPECT_EQ(error_for_status(302), error::redirect_refused);
+    EXPECT_EQ(error_for_status(400), error::bad_request);
+    EXPECT_EQ(error_for_status(401), error::unauthorized);
+    EXPECT_EQ(error_for_status(403), error::forbidden);
+    EXPECT_EQ(error_for_status(404), error::not_found);
+    EXPECT_EQ(error_for_status(409), error::bad_request);
+    EXPECT_EQ(error_for_status(413), error::payload_too_large);
+    EXPECT_EQ(error_for_status(429), error::rate_limited);
+    EXPECT_EQ(error_for_status(503), error::server_error);
+}
+
+TEST(wire_format, header_lookup_ignores_case)
+{
+    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "a"}, {"retry-after", "5"}};
+    EXPECT_EQ(find_header(headers, "content-type"), "a");
+    EXPECT_EQ(find_header(headers, "Retry-After"), "5");
+    EXPECT_EQ(find_header(headers, "Location"), "");
+}
+
+TEST(base_url, reduced_to_scheme_host_port)
+{
+    boost::system::error_code ec;
+    auto u = parse_base_url("https://nchost:6271/project/x?y=1", ec);
+    ASSERT_TRUE(u) << ec.message();
+    EXPECT_TRUE(u->https);
+    EXPECT_EQ(u->host, "nchost");
+    EXPECT_EQ(u->port, 6271);
+    EXPECT_EQ(u->to_string(), "https://nchost:6271");
+
+    u = parse_base_url("http://mercury:6444/project", ec);
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->to_string(), "http://mercury:6444");
+    u = parse_base_url("http://host", ec);
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->port, 80);
+    u = parse_base_url("http://[::1]:10574", ec);
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->host, "::1");
+    EXPECT_EQ(u->host_header(), "[::1]:10574");
+
+    for (const char* bad : {"", "nchost:6271", "ftp://host", "http://", "http://user:pw@host", "http://host:0",
+                            "http://host:99999", "http://host:x"})
+    {
+        EXPECT_FALSE(parse_base_url(bad, ec)) << bad;
+        EXPECT_EQ(ec, error::invalid_url) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace vovrest::detail
