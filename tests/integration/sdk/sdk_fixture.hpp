@@ -73,6 +73,30 @@ inline void spawn_counted(asio::io_context& io, asio::awaitable<void> work, outc
     });
 }
 
+// Spawns `count` coroutines made by make(i) and runs the io_context until every one has ended.
+template <class MakeCoroutine>
+void run_many(asio::io_context& io, int count, outcomes& out, MakeCoroutine make)
+{
+    for (int i = 0; i < count; ++i)
+        spawn_counted(io, make(i), out);
+    io.restart();
+    io.run();
+}
+
+// One GET that throws on failure: the unit of load of most tests.
+inline asio::awaitable<void> get_once(session& s, std::string path)
+{
+    co_await s.get(std::move(path));
+}
+
+// authorize() run to its end; true when a token was obtained.
+inline bool authorize_now(asio::io_context& io, session& s)
+{
+    outcomes out;
+    run_many(io, 1, out, [&s](int) { return s.authorize(); });
+    return out.succeeded == 1;
+}
+
 inline testing::fake_server_params server_params()
 {
     testing::fake_server_params p;

@@ -16,9 +16,7 @@ using namespace std::chrono_literals;
 
 asio::awaitable<void> read_project(session& s)
 {
-    auto answer = co_await s.get("/api/v3/project/1/project");
-    if (answer.status != 200)
-        throw std::runtime_error("unexpected status");
+    return get_once(s, "/api/v3/project/1/project");
 }
 
 // 1. 1,000 coroutines start at once on a fresh session: exactly one token request.
@@ -29,9 +27,7 @@ TEST(token_pipeline, thousand_callers_share_one_token_request)
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
     outcomes out;
-    for (int i = 0; i < 1000; ++i)
-        spawn_counted(io, read_project(s), out);
-    io.run();
+    run_many(io, 1000, out, [&s](int) { return read_project(s); });
 
     EXPECT_EQ(out.succeeded, 1000);
     EXPECT_EQ(out.failed(), 0);
@@ -86,9 +82,7 @@ TEST(token_pipeline, slow_token_endpoint_sees_one_request_in_flight)
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
     outcomes out;
-    for (int i = 0; i < 500; ++i)
-        spawn_counted(io, read_project(s), out);
-    io.run();
+    run_many(io, 500, out, [&s](int) { return read_project(s); });
 
     EXPECT_EQ(out.succeeded, 500);
     EXPECT_EQ(server.stats().token_requests_in_flight_max, 1u);
@@ -143,9 +137,7 @@ TEST(token_pipeline, wrong_password_fails_everyone_with_one_request)
     asio::io_context io;
     session s(io.get_executor(), client_params(server, "not-the-password"));
     outcomes out;
-    for (int i = 0; i < 100; ++i)
-        spawn_counted(io, read_project(s), out);
-    io.run();
+    run_many(io, 100, out, [&s](int) { return read_project(s); });
 
     ASSERT_EQ(out.failed(), 100);
     for (std::size_t i = 0; i < out.errors.size(); ++i)
@@ -158,9 +150,7 @@ TEST(token_pipeline, wrong_password_fails_everyone_with_one_request)
 
     // An immediate retry is answered from memory: nothing is sent.
     outcomes again;
-    spawn_counted(io, read_project(s), again);
-    io.restart();
-    io.run();
+    run_many(io, 1, again, [&s](int) { return read_project(s); });
     ASSERT_EQ(again.failed(), 1);
     EXPECT_EQ(again.errors[0], error::authentication_failed);
     EXPECT_EQ(server.stats().token_requests, 1u);
@@ -177,9 +167,7 @@ TEST(token_pipeline, transient_token_failures_are_retried_with_backoff)
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
     outcomes out;
-    for (int i = 0; i < 20; ++i)
-        spawn_counted(io, read_project(s), out);
-    io.run();
+    run_many(io, 20, out, [&s](int) { return read_project(s); });
 
     EXPECT_EQ(out.succeeded, 20);
     EXPECT_EQ(server.stats().token_requests, 4u);
@@ -215,9 +203,7 @@ TEST(token_pipeline, cancelled_waiter_leaves_the_renewal_to_the_others)
                     cancelled_done = true;
                 }));
     outcomes out;
-    for (int i = 1; i < callers; ++i)
-        spawn_counted(io, read_project(s), out);
-    io.run();
+    run_many(io, callers - 1, out, [&s](int) { return read_project(s); });
 
     EXPECT_TRUE(cancelled_done);
     EXPECT_EQ(cancelled_ec, asio::error::operation_aborted);

@@ -33,12 +33,7 @@ TEST(transport, stale_connections_are_not_reused_and_posts_never_duplicate)
     server.start();
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
-    {
-        outcomes warm;
-        spawn_counted(io, s.authorize(), warm);
-        io.run();
-        ASSERT_EQ(warm.succeeded, 1);
-    }
+    ASSERT_TRUE(authorize_now(io, s));
     auto faults = sp.faults;
     faults.silent_close_fraction = 1.0;
     server.set_faults(faults);
@@ -47,9 +42,7 @@ TEST(transport, stale_connections_are_not_reused_and_posts_never_duplicate)
     outcomes posts;
     for (int i = 0; i < 200; ++i)
     {
-        spawn_counted(io, [](session& sess) -> asio::awaitable<void> {
-            co_await sess.get("/api/v3/project/1/project");
-        }(s), gets);
+        spawn_counted(io, get_once(s, "/api/v3/project/1/project"), gets);
         spawn_counted(io, submit(s, "sleep " + std::to_string(i)), posts);
     }
     io.restart();
@@ -75,18 +68,13 @@ TEST(transport, post_whose_answer_is_lost_is_outcome_unknown_and_not_resent)
     server.start();
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
-    outcomes warm;
-    spawn_counted(io, s.authorize(), warm);
-    io.run();
-    ASSERT_EQ(warm.succeeded, 1);
+    ASSERT_TRUE(authorize_now(io, s));
 
     auto faults = sp.faults;
     faults.drop_before_response_fraction = 1.0;
     server.set_faults(faults);
     outcomes out;
-    spawn_counted(io, submit(s, "echo lost answer"), out);
-    io.restart();
-    io.run();
+    run_many(io, 1, out, [&s](int) { return submit(s, "echo lost answer"); });
 
     ASSERT_EQ(out.failed(), 1);
     EXPECT_EQ(out.errors[0], error::outcome_unknown);
@@ -250,11 +238,7 @@ TEST(transport, pool_never_opens_more_than_max_connections)
     params.max_connections = 2;
     session s(io.get_executor(), params);
     outcomes out;
-    for (int i = 0; i < 300; ++i)
-        spawn_counted(io, [](session& sess) -> asio::awaitable<void> {
-            co_await sess.get("/api/v3/project/1/version");
-        }(s), out);
-    io.run();
+    run_many(io, 300, out, [&s](int) { return get_once(s, "/api/v3/project/1/version"); });
     EXPECT_EQ(out.succeeded, 300);
     EXPECT_LE(server.stats().connections_accepted, 2u);
     EXPECT_LE(s.counters().connections_opened, 2u);
