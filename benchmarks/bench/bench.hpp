@@ -146,6 +146,7 @@ public:
         std::vector<histogram> timeline;
         std::uint64_t errors = 0;
         std::uint64_t token_requests = 0;
+        std::uint64_t completed = 0;  // every request that ended, warm-up included
         double seconds = 0;
         std::vector<double> renewals_ms;  // since the measured window began
     };
@@ -163,6 +164,7 @@ private:
     clock::time_point stop_at_ = clock::time_point::max();
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> completions_{0};
+    std::atomic<std::uint64_t> completed_{0};
     std::atomic<std::uint64_t> token_requests_{0};
     std::atomic<std::uint64_t> errors_outside_{0};
     std::uint64_t warmup_requests_ = 0;

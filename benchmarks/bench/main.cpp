@@ -100,6 +100,7 @@ thread_stats& run_control::mine()
 void run_control::record(clock::time_point start, clock::time_point end, bool ok)
 {
     auto& stats = mine();
+    completed_.fetch_add(1, std::memory_order_relaxed);
     if (!ok)
         ++stats.errors;
     if (opt_.requests > 0)
@@ -171,6 +172,7 @@ run_control::summary run_control::finish()
     }
     out.errors += errors_outside_.load();
     out.token_requests = token_requests_.load();
+    out.completed = completed_.load();
     const auto from = time_of(measure_from_ns_.load());
     const auto until_ns = measure_until_ns_.load();
     const auto until = until_ns == std::numeric_limits<std::int64_t>::max() ? clock::now() : time_of(until_ns);
@@ -524,11 +526,13 @@ int run(int argc, char** argv)
                   R"({"client":"%s","mode":"%s","tls":%s,"connections":%u,"concurrency":%u,"threads":%u,)"
                   R"("req_per_s":%.1f,"p50_us":%.1f,"p90_us":%.1f,"p99_us":%.1f,"p999_us":%.1f,"max_us":%.1f,)"
                   R"("errors":%llu,"token_requests":%llu,"requests":%llu,"seconds":%.3f,)"
-                  R"("cpu_s":%.3f,"embedded_server":%s,"label":"%s")",
+                  R"("cpu_s":%.3f,"cpu_us_per_req":%.2f,"embedded_server":%s,"label":"%s")",
                   opt.client.c_str(), opt.mode.c_str(), where.https ? "true" : "false", opt.connections,
                   opt.concurrency, opt.threads, rate, us(0.5), us(0.9), us(0.99), us(0.999), us(1.0),
                   static_cast<unsigned long long>(result.errors), static_cast<unsigned long long>(token_requests),
-                  static_cast<unsigned long long>(requests), result.seconds, cpu, server ? "true" : "false",
+                  static_cast<unsigned long long>(requests), result.seconds, cpu,
+                  result.completed > 0 ? cpu * 1e6 / static_cast<double>(result.completed) : 0.0,
+                  server ? "true" : "false",
                   opt.label.c_str());
     std::string out = line;
     if (server)

@@ -47,42 +47,70 @@ void connection_pool::drop(std::vector<connection_ptr>& dead)
     dead.clear();
 }
 
-void connection_pool::start_acquire(acquire_handler handler)
+bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_code& ec)
 {
     std::vector<connection_ptr> dead;
     std::unique_lock lock(mutex_);
+    const bool placed = try_place_locked(conn, ec, dead);
+    lock.unlock();
+    drop(dead);
+    if (conn)
+    {
+        observer_.bump(observer_.connections_reused);
+        observer_.emit(event_kind::connection_reused);
+    }
+    return placed;
+}
+
+bool connection_pool::try_place_locked(connection_ptr& conn, boost::system::error_code& ec,
+                                       std::vector<connection_ptr>& dead)
+{
     if (shut_down_)
     {
-        lock.unlock();
-        hand_over(waiter{0, std::move(handler)}, error::session_closed, nullptr);
-        return;
+        ec = error::session_closed;
+        return true;
     }
     const auto now = std::chrono::steady_clock::now();
     evict_expired_locked(now, dead);
     while (!idle_.empty())
     {
-        connection_ptr conn = std::move(idle_.back());
+        connection_ptr candidate = std::move(idle_.back());
         idle_.pop_back();
-        if (now - conn->idle_since < idle_timeout_ && conn->alive_while_idle())
+        if (candidate->alive_while_idle())
         {
-            conn->reused = true;
-            lock.unlock();
-            drop(dead);
-            observer_.bump(observer_.connections_reused);
-            observer_.emit(event_kind::connection_reused);
-            hand_over(waiter{0, std::move(handler)}, {}, std::move(conn));
-            return;
+            candidate->reused = true;
+            conn = std::move(candidate);
+            return true;
         }
-        // Closed by the server while idle, or idle too long: never written to.
+        // Closed by the server while idle: never written to.
         --open_;
-        dead.push_back(std::move(conn));
+        dead.push_back(std::move(candidate));
     }
-    if (open_ < max_connections_)
+    // A free slot, unless others already wait for one (FIFO).
+    if (open_ < max_connections_ && waiters_.empty())
     {
         ++open_;
+        return true;
+    }
+    return false;
+}
+
+void connection_pool::start_acquire(acquire_handler handler)
+{
+    std::vector<connection_ptr> dead;
+    connection_ptr conn;
+    boost::system::error_code ec;
+    std::unique_lock lock(mutex_);
+    if (try_place_locked(conn, ec, dead))
+    {
         lock.unlock();
         drop(dead);
-        hand_over(waiter{0, std::move(handler)}, {}, nullptr);
+        if (conn)
+        {
+            observer_.bump(observer_.connections_reused);
+            observer_.emit(event_kind::connection_reused);
+        }
+        hand_over(waiter{0, std::move(handler)}, ec, std::move(conn));
         return;
     }
     const auto id = ++next_waiter_id_;

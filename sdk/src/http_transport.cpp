@@ -249,23 +249,12 @@ struct http_transport::impl
         auto& answer = parser.get();
         result.status = answer.result_int();
         result.headers.clear();
+        result.headers.reserve(static_cast<std::size_t>(std::distance(answer.begin(), answer.end())));
         for (const auto& field : answer)
             result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         result.body = std::move(answer.body());
         outcome.keep_alive = answer.keep_alive();
         co_return outcome;
-    }
-
-    asio::awaitable<exchange_outcome> exchange_on(connection& conn, operation_context& op, http_request& request,
-                                                  http_result& result)
-    {
-        if (tls)
-        {
-            auto& c = static_cast<tls_connection&>(conn);
-            co_return co_await exchange_on(c.socket, c.buffer, op, request, result);
-        }
-        auto& c = static_cast<tcp_connection&>(conn);
-        co_return co_await exchange_on(c.socket, c.buffer, op, request, result);
     }
 
     asio::awaitable<error_code> exchange(operation_context& op, http_request& request, http_result& result)
@@ -276,8 +265,15 @@ struct http_transport::impl
         bool want_fresh = false;  // after a failure on a kept-alive connection
         for (;;)
         {
-            op.arm({});
-            auto [aec, conn] = co_await pool.async_acquire(use_tuple);
+            connection_pool::connection_ptr conn;
+            error_code aec;
+            if (!pool.try_acquire(conn, aec))
+            {
+                op.arm({});
+                auto [wec, waited] = co_await pool.async_acquire(use_tuple);
+                aec = wec;
+                conn = std::move(waited);
+            }
             if (aec)
                 co_return aec == asio::error::operation_aborted ? interrupted(op) : aec;
             if (conn && want_fresh && conn->reused)
@@ -305,7 +301,17 @@ struct http_transport::impl
                 conn = std::move(opened);
             }
 
-            auto outcome = co_await exchange_on(*conn, op, request, result);
+            exchange_outcome outcome;
+            if (tls)
+            {
+                auto& c = static_cast<tls_connection&>(*conn);
+                outcome = co_await exchange_on(c.socket, c.buffer, op, request, result);
+            }
+            else
+            {
+                auto& c = static_cast<tcp_connection&>(*conn);
+                outcome = co_await exchange_on(c.socket, c.buffer, op, request, result);
+            }
             if (!outcome.ec)
             {
                 pool.release(std::move(conn), outcome.keep_alive);

@@ -124,8 +124,12 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         std::pair<error_code, response> outcome;
         for (int attempt = 0;; ++attempt)
         {
-            if (auto ec = co_await acquire(op, ticket, false, diag))
+            error_code tec;
+            if (!tokens.try_acquire(ticket))  // the fast path without a coroutine frame
+                tec = co_await acquire(op, ticket, false, diag);
+            if (tec)
             {
+                auto ec = tec;
                 outcome.first = ec;
                 break;
             }

@@ -41,6 +41,10 @@ public:
             [this](auto handler) { start_acquire(acquire_handler(std::move(handler))); }, token);
     }
 
+    // Without waiting: true with an idle, live connection (conn set) or a reserved slot (conn
+    // null), or with ec = session_closed; false when the pool is full (then call async_acquire).
+    bool try_acquire(connection_ptr& conn, boost::system::error_code& ec);
+
     // Gives a connection back: reusable ones go to the first waiter or to the idle list, others
     // are closed and their slot passed on.
     void release(connection_ptr conn, bool reusable);
@@ -59,7 +63,9 @@ private:
 
     void start_acquire(acquire_handler handler);
     void cancel_waiter(std::uint64_t id);
-    void drop(std::vector<connection_ptr>& dead);  // closes and counts, outside the lock
+    void drop(std::vector<connection_ptr>& dead);
+    // A live idle connection or a free slot, if there is one now; true also when shut down (ec).
+    bool try_place_locked(connection_ptr& conn, boost::system::error_code& ec, std::vector<connection_ptr>& dead);  // closes and counts, outside the lock
     void hand_over(waiter w, boost::system::error_code ec, connection_ptr conn);
     // Idle connections past idle_timeout are closed whenever the pool is used. There is no sweep
     // timer on purpose: a session never keeps its io_context running on its own, so io.run()
