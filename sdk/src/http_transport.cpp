@@ -1,11 +1,13 @@
 // The only translation unit of the SDK that includes Beast and Asio.SSL.
 #include <vovrest/detail/connection_pool.hpp>
 #include <vovrest/detail/http_transport.hpp>
+#include <vovrest/detail/wire_format.hpp>
 #include <vovrest/diagnostics.hpp>
 #include <vovrest/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -13,11 +15,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
-#include <openssl/crypto.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <optional>
 
@@ -59,6 +60,7 @@ public:
 
     tcp::socket socket;
     beast::flat_buffer buffer;
+    std::string head;  // the request head, rewritten for each request in the same memory
 };
 
 class tls_connection final : public connection
@@ -78,6 +80,7 @@ public:
 
     ssl::stream<tcp::socket> socket;
     beast::flat_buffer buffer;
+    std::string head;
 };
 
 // How one exchange on one connection ended, before any retry decision.
@@ -104,6 +107,7 @@ struct http_transport::impl
     std::optional<ssl::context> tls;
     connection_pool pool;
     std::string port_text;
+    std::string host_header;
 
     impl(asio::any_io_executor ex, base_url u, const session_params& p, session_observer& obs)
         : executor(std::move(ex)),
@@ -111,7 +115,8 @@ struct http_transport::impl
           params(p),
           observer(obs),
           pool(executor, p.max_connections, p.idle_timeout, obs),
-          port_text(std::to_string(url.port))
+          port_text(std::to_string(url.port)),
+          host_header(url.host_header())
     {
         if (url.https)
             tls.emplace(make_tls_context());
@@ -197,30 +202,23 @@ struct http_transport::impl
     }
 
     template <class Stream>
-    asio::awaitable<exchange_outcome> exchange_on(Stream& stream, beast::flat_buffer& buffer, operation_context& op,
-                                                  http_request& request, http_result& result)
+    asio::awaitable<exchange_outcome> exchange_on(Stream& stream, beast::flat_buffer& buffer, std::string& head,
+                                                  operation_context& op, http_request& request, http_result& result)
     {
         exchange_outcome outcome;
-        http::request<http::string_body> message;
-        message.method_string(request.method);
-        message.target(request.target);
-        message.version(11);
-        message.set(http::field::host, url.host_header());
-        message.set(http::field::user_agent, params.user_agent);
-        message.set(http::field::accept, "application/json");
-        if (!request.authorization.empty())
-            message.set(http::field::authorization, request.authorization);
-        if (!request.content_type.empty())
+        // The head is written by hand into the connection's own buffer (no per-request fields
+        // container), and the body is sent from the request itself (no copy to wipe).
+        if (!write_request_head(head, request.method, request.target, host_header, params.user_agent,
+                                request.authorization, request.content_type, request.body.size()))
         {
-            message.set(http::field::content_type, request.content_type);
-            message.body() = request.body;  // a copy: the request may be sent again
+            outcome.ec = error::bad_request;
+            co_return outcome;
         }
-        message.prepare_payload();
-
+        const std::array<asio::const_buffer, 2> wire{asio::buffer(head),
+                                                     asio::buffer(request.content_type.empty() ? std::string_view()
+                                                                                               : std::string_view(request.body))};
         op.arm(params.request_timeout);
-        auto [wec, written] = co_await http::async_write(stream, message, use_tuple);
-        if (request.sensitive_body)
-            OPENSSL_cleanse(message.body().data(), message.body().size());
+        auto [wec, written] = co_await asio::async_write(stream, wire, use_tuple);
         outcome.bytes_sent = written > 0 || !wec;
         if (wec)
         {
@@ -305,12 +303,12 @@ struct http_transport::impl
             if (tls)
             {
                 auto& c = static_cast<tls_connection&>(*conn);
-                outcome = co_await exchange_on(c.socket, c.buffer, op, request, result);
+                outcome = co_await exchange_on(c.socket, c.buffer, c.head, op, request, result);
             }
             else
             {
                 auto& c = static_cast<tcp_connection&>(*conn);
-                outcome = co_await exchange_on(c.socket, c.buffer, op, request, result);
+                outcome = co_await exchange_on(c.socket, c.buffer, c.head, op, request, result);
             }
             if (!outcome.ec)
             {

@@ -40,6 +40,45 @@ void append_encoded(std::string& out, std::string_view text, bool form)
     }
 }
 
+bool write_request_head(std::string& out, std::string_view method, std::string_view target,
+                        std::string_view host_header, std::string_view user_agent,
+                        std::string_view authorization, std::string_view content_type, std::size_t body_size)
+{
+    constexpr std::string_view forbidden("\r\n\0", 3);
+    for (const auto value : {method, target, host_header, user_agent, authorization, content_type})
+        if (value.find_first_of(forbidden) != std::string_view::npos)
+            return false;
+    out.clear();
+    const auto line = [&out](std::string_view name, std::string_view value) {
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    };
+    out += method;
+    out += ' ';
+    out += target;
+    out += " HTTP/1.1\r\n";
+    line("Host", host_header);
+    line("User-Agent", user_agent);
+    line("Accept", "application/json");
+    if (!authorization.empty())
+        line("Authorization", authorization);
+    if (!content_type.empty())
+    {
+        line("Content-Type", content_type);
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
+        line("Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    }
+    else if (method == "POST" || method == "PUT" || method == "PATCH")
+    {
+        line("Content-Length", "0");
+    }
+    out += "\r\n";
+    return true;
+}
+
 bool parse_token_response(std::string_view body, token_grant& grant) noexcept
 {
     try

@@ -115,3 +115,39 @@ TEST(base_url, reduced_to_scheme_host_port)
 
 }  // namespace
 }  // namespace vovrest::detail
+
+namespace vovrest::detail {
+namespace {
+
+TEST(wire_format, request_head_bytes)
+{
+    std::string head;
+    ASSERT_TRUE(write_request_head(head, "POST", "/api/v3/jobs", "127.0.0.1:6271", "vovrest/0.1", "Bearer:abc",
+                                   "application/json", 17));
+    EXPECT_EQ(head,
+              "POST /api/v3/jobs HTTP/1.1\r\n"
+              "Host: 127.0.0.1:6271\r\n"
+              "User-Agent: vovrest/0.1\r\n"
+              "Accept: application/json\r\n"
+              "Authorization: Bearer:abc\r\n"
+              "Content-Type: application/json\r\n"
+              "Content-Length: 17\r\n"
+              "\r\n");
+    ASSERT_TRUE(write_request_head(head, "GET", "/x?a=1", "h:80", "ua", "", "", 0));
+    EXPECT_EQ(head, "GET /x?a=1 HTTP/1.1\r\nHost: h:80\r\nUser-Agent: ua\r\nAccept: application/json\r\n\r\n");
+    ASSERT_TRUE(write_request_head(head, "DELETE", "/x", "h:80", "ua", "T:t", "", 0));
+    EXPECT_EQ(head.find("Content-Length"), std::string::npos);
+    ASSERT_TRUE(write_request_head(head, "PUT", "/x", "h:80", "ua", "T:t", "", 0));
+    EXPECT_NE(head.find("Content-Length: 0\r\n"), std::string::npos);
+}
+
+TEST(wire_format, request_head_refuses_header_injection)
+{
+    std::string head;
+    EXPECT_FALSE(write_request_head(head, "GET", "/x", "h:80", "ua", "Bearer:abc\r\nX-Evil: 1", "", 0));
+    EXPECT_FALSE(write_request_head(head, "GET", "/x HTTP/1.1\r\nX: y", "h:80", "ua", "", "", 0));
+    EXPECT_FALSE(write_request_head(head, "GET", "/x", "h:80", "ua", std::string_view("a\0b", 3), "", 0));
+}
+
+}  // namespace
+}  // namespace vovrest::detail

@@ -14,8 +14,8 @@ struct http_request
     std::string target;              // path and encoded query
     std::string_view authorization;  // header value; empty: no Authorization header
     std::string_view content_type;   // empty: no body
-    std::string body;
-    bool sensitive_body = false;     // holds a password: wiped once written
+    std::string body;                // sent from here, never copied: a caller that put a
+                                     // secret in it wipes it after the exchange
 
     // GET/HEAD/PUT/DELETE may be sent again after bytes left; POST and PATCH never.
     bool idempotent() const noexcept

@@ -8,6 +8,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,13 @@
 #include <vector>
 
 namespace vovrest::detail {
+
+// The request line and headers of an HTTP/1.1 request, written into `out` (its capacity is
+// reused: a connection keeps one such buffer). False, and nothing to send, when a value holds a
+// CR, LF or NUL: a token or path must never be able to add headers of its own.
+bool write_request_head(std::string& out, std::string_view method, std::string_view target,
+                        std::string_view host_header, std::string_view user_agent,
+                        std::string_view authorization, std::string_view content_type, std::size_t body_size);
 
 // The first header of that name, compared case-insensitively; empty when absent.
 std::string_view find_header(const std::vector<std::pair<std::string, std::string>>& headers,
