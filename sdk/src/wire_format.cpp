@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 
 namespace vovrest::detail {
@@ -40,42 +41,77 @@ void append_encoded(std::string& out, std::string_view text, bool form)
     }
 }
 
+namespace {
+
+// Three vectorised memchr passes: std::string_view::find_first_of calls memchr once per
+// character of the value instead.
+bool has_line_break_or_nul(std::string_view value) noexcept
+{
+    return std::memchr(value.data(), '\r', value.size()) || std::memchr(value.data(), '\n', value.size()) ||
+           std::memchr(value.data(), '\0', value.size());
+}
+
+}  // namespace
+
 bool write_request_head(std::string& out, std::string_view method, std::string_view target,
                         std::string_view host_header, std::string_view user_agent,
                         std::string_view authorization, std::string_view content_type, std::size_t body_size)
 {
-    constexpr std::string_view forbidden("\r\n\0", 3);
     for (const auto value : {method, target, host_header, user_agent, authorization, content_type})
-        if (value.find_first_of(forbidden) != std::string_view::npos)
+        if (has_line_break_or_nul(value))
             return false;
-    out.clear();
-    const auto line = [&out](std::string_view name, std::string_view value) {
-        out += name;
-        out += ": ";
-        out += value;
-        out += "\r\n";
-    };
-    out += method;
-    out += ' ';
-    out += target;
-    out += " HTTP/1.1\r\n";
-    line("Host", host_header);
-    line("User-Agent", user_agent);
-    line("Accept", "application/json");
+    char digits[24];
+    std::string_view length;
+    if (!content_type.empty())
+        length = std::string_view(digits, static_cast<std::size_t>(
+                                              std::to_chars(digits, digits + sizeof digits, body_size).ptr - digits));
+    else if (method == "POST" || method == "PUT" || method == "PATCH")
+        length = "0";
+
+    // Sized once, then filled: no reallocation, one pass.
+    constexpr std::string_view accept = "Accept: application/json\r\n";
+    std::size_t size = method.size() + 1 + target.size() + 11 + 6 + host_header.size() + 2 + 12 + user_agent.size() +
+                       2 + accept.size() + 2;
     if (!authorization.empty())
-        line("Authorization", authorization);
+        size += 15 + authorization.size() + 2;
+    if (!content_type.empty())
+        size += 14 + content_type.size() + 2;
+    if (!length.empty())
+        size += 16 + length.size() + 2;
+    out.resize(size);
+    char* p = out.data();
+    const auto put = [&p](std::string_view text) {
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+    };
+    put(method);
+    put(" ");
+    put(target);
+    put(" HTTP/1.1\r\nHost: ");
+    put(host_header);
+    put("\r\nUser-Agent: ");
+    put(user_agent);
+    put("\r\n");
+    put(accept);
+    if (!authorization.empty())
+    {
+        put("Authorization: ");
+        put(authorization);
+        put("\r\n");
+    }
     if (!content_type.empty())
     {
-        line("Content-Type", content_type);
-        char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
-        line("Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+        put("Content-Type: ");
+        put(content_type);
+        put("\r\n");
     }
-    else if (method == "POST" || method == "PUT" || method == "PATCH")
+    if (!length.empty())
     {
-        line("Content-Length", "0");
+        put("Content-Length: ");
+        put(length);
+        put("\r\n");
     }
-    out += "\r\n";
+    put("\r\n");
     return true;
 }
 
