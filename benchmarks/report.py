@@ -61,9 +61,15 @@ def main(results_dir, bench_dir):
     w("## The machine\n")
     w(f"- {machine['nproc']} cores: {machine['cpu']}; kernel {machine['kernel']}")
     w(f"- client and server share the machine; the server is `vovrest-fake-server --threads 1` on 127.0.0.1")
+    try:
+        busy = float(str(machine['load_before']).split()[0]) >= 1.5
+    except (ValueError, IndexError):
+        busy = True
+    note = ("the machine was busy with other work: absolute numbers are noisy; ratios between clients "
+            "run back to back are what the targets use") if busy else (
+            "the machine was otherwise idle; the targets use ratios between clients run back to back")
     w(f"- load average before the runs: {machine['load_before']}; after: {machine.get('load_after', '?')} "
-      "(other engineers were compiling on the same 2 cores: absolute numbers are noisy, ratios "
-      "between clients run back to back are what the targets use)")
+      f"({note})")
     w(f"- commit {machine.get('commit', '?')}, {machine.get('date', '')}\n")
 
     w("## Commands\n")
