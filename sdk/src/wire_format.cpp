@@ -47,6 +47,8 @@ namespace {
 // character of the value instead.
 bool has_line_break_or_nul(std::string_view value) noexcept
 {
+    if (value.empty())
+        return false;  // data() may be null, which memchr must never see
     return std::memchr(value.data(), '\r', value.size()) || std::memchr(value.data(), '\n', value.size()) ||
            std::memchr(value.data(), '\0', value.size());
 }
@@ -81,6 +83,8 @@ bool write_request_head(std::string& out, std::string_view method, std::string_v
     out.resize(size);
     char* p = out.data();
     const auto put = [&p](std::string_view text) {
+        if (text.empty())
+            return;  // data() may be null
         std::memcpy(p, text.data(), text.size());
         p += text.size();
     };

@@ -151,3 +151,18 @@ TEST(wire_format, request_head_refuses_header_injection)
 
 }  // namespace
 }  // namespace vovrest::detail
+
+namespace vovrest::detail {
+namespace {
+
+// Empty views (whose data() may be null) are valid everywhere: no user agent, no token.
+TEST(wire_format, request_head_with_empty_values)
+{
+    std::string head;
+    ASSERT_TRUE(write_request_head(head, "GET", "/", "h:1", std::string_view(), std::string_view(),
+                                   std::string_view(), 0));
+    EXPECT_EQ(head, "GET / HTTP/1.1\r\nHost: h:1\r\nUser-Agent: \r\nAccept: application/json\r\n\r\n");
+}
+
+}  // namespace
+}  // namespace vovrest::detail
