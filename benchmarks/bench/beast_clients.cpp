@@ -361,27 +361,9 @@ void run_raw_on(const options& opt, const target& where, run_control& ctl, bool 
     ctl.begin();
     for (unsigned i = 0; i < opt.concurrency; ++i)
     {
-        asio::co_spawn(io, raw_worker<Stream>(shared), [&ctl](std::exception_ptr e) {
-            if (e)
-            {
-                ctl.error();
-                try
-                {
-                    std::rethrow_exception(e);
-                }
-                catch (const std::exception& x)
-                {
-                    std::cerr << "raw worker ended by an exception: " << x.what() << '\n';
-                }
-            }
-        });
+        asio::co_spawn(io, raw_worker<Stream>(shared), [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "raw"); });
     }
-    std::vector<std::thread> extra;
-    for (unsigned t = 1; t < opt.threads; ++t)
-        extra.emplace_back([&io] { io.run(); });
-    io.run();
-    for (auto& t : extra)
-        t.join();
+    run_on_threads(io, opt.threads);
 }
 
 // ---- blocking ----

@@ -8,9 +8,11 @@
 #include <bit>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace vovrest_bench {
@@ -139,6 +141,8 @@ public:
     void error() noexcept;  // a failure outside a timed request
     void token_request() noexcept;  // a token request sent by a hand-written client
     void note_renewal(clock::time_point at);  // for the timeline (sdk: event hook)
+    // The completion of every spawned worker: an exception is an error, reported with its text.
+    void worker_ended(std::exception_ptr failure, const char* client) noexcept;
 
     struct summary
     {
@@ -172,6 +176,18 @@ private:
     std::atomic<std::int64_t> measure_until_ns_{0};
     std::size_t slots_ = 0;
 };
+
+// Runs `io` on `threads` threads, this one included, until it runs out of work.
+template <class IoContext>
+void run_on_threads(IoContext& io, unsigned threads)
+{
+    std::vector<std::thread> extra;
+    for (unsigned t = 1; t < threads; ++t)
+        extra.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : extra)
+        t.join();
+}
 
 // The hand-written clients (beast_clients.cpp). Each returns after the run has stopped; every
 // request goes through ctl.record().

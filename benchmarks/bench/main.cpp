@@ -145,6 +145,25 @@ void run_control::error() noexcept
     errors_outside_.fetch_add(1, std::memory_order_relaxed);
 }
 
+void run_control::worker_ended(std::exception_ptr failure, const char* client) noexcept
+{
+    if (!failure)
+        return;
+    error();
+    try
+    {
+        std::rethrow_exception(failure);
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << client << " worker ended by an exception: " << e.what() << '\n';
+    }
+    catch (...)
+    {
+        std::cerr << client << " worker ended by an unknown exception\n";
+    }
+}
+
 void run_control::token_request() noexcept
 {
     token_requests_.fetch_add(1, std::memory_order_relaxed);
@@ -265,27 +284,9 @@ std::uint64_t run_sdk(const options& opt, const target& where, run_control& ctl)
     ctl.begin();
     for (unsigned i = 0; i < opt.concurrency; ++i)
     {
-        asio::co_spawn(io, sdk_worker(&shared), [&ctl](std::exception_ptr e) {
-            if (e)
-            {
-                ctl.error();
-                try
-                {
-                    std::rethrow_exception(e);
-                }
-                catch (const std::exception& x)
-                {
-                    std::cerr << "sdk worker ended by an exception: " << x.what() << '\n';
-                }
-            }
-        });
+        asio::co_spawn(io, sdk_worker(&shared), [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "sdk"); });
     }
-    std::vector<std::thread> extra;
-    for (unsigned t = 1; t < opt.threads; ++t)
-        extra.emplace_back([&io] { io.run(); });
-    io.run();
-    for (auto& t : extra)
-        t.join();
+    run_on_threads(io, opt.threads);
     const auto counters = session.counters();
     session.shutdown();
     return counters.token_requests;

@@ -5,6 +5,8 @@
 #include <vovrest/detail/static_token_source.hpp>
 #include <vovrest/detail/token_pipeline.hpp>
 
+#include "token_test_support.hpp"  // tests/unit/sdk: JWTs for tests and benchmarks
+
 #include <boost/asio/io_context.hpp>
 
 #include <benchmark/benchmark.h>
@@ -51,27 +53,6 @@ namespace {
 
 namespace vd = vovrest::detail;
 
-std::string base64url(std::string_view in)
-{
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::uint32_t bits = 0;
-    int count = 0;
-    for (const unsigned char c : in)
-    {
-        bits = (bits << 8) | c;
-        count += 8;
-        while (count >= 6)
-        {
-            count -= 6;
-            out.push_back(alphabet[(bits >> count) & 0x3F]);
-        }
-    }
-    if (count > 0)
-        out.push_back(alphabet[(bits << (6 - count)) & 0x3F]);
-    return out;
-}
-
 // A realistic Accelerator-sized JWT, valid for an hour from now.
 std::string make_jwt()
 {
@@ -79,8 +60,7 @@ std::string make_jwt()
                          std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string payload = R"({"sub":"alice","iss":"vovserver@nchost:6271","iat":)" + std::to_string(now) +
                                 R"(,"exp":)" + std::to_string(now + 3600) + R"(,"jti":"5f0c2a9e-8b1d-4c7e-9a3f-2d6b1e8c4f70"})";
-    return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload) + "." +
-           base64url("0123456789abcdef0123456789abcdef");
+    return vovrest::test::jwt_from_payload(payload);
 }
 
 struct fixture
