@@ -20,6 +20,8 @@ TEST(completion_tokens, use_future_from_a_plain_thread)
     asio::io_context io;
     auto guard = asio::make_work_guard(io);
     std::thread runner([&io] { io.run(); });
+    std::exception_ptr failure;
+    diagnostics missing_diag;
     {
         session s(io.get_executor(), client_params(server));
         diagnostics diag;
@@ -27,21 +29,30 @@ TEST(completion_tokens, use_future_from_a_plain_thread)
         EXPECT_EQ(answer.get().status, 200u);
 
         // A failure reaches the future as an exception carrying the error code.
-        diagnostics missing_diag;
         auto missing = s.async_get("/api/v3/jobs/123456789", {}, missing_diag, asio::use_future);
         try
         {
             missing.get();
-            ADD_FAILURE() << "no error for a missing job";
         }
-        catch (const boost::system::system_error& e)
+        catch (...)
         {
-            EXPECT_EQ(e.code(), error::not_found);
+            failure = std::current_exception();
         }
-        EXPECT_EQ(missing_diag.http_status, 404u);
     }
     guard.reset();
     runner.join();
+    // Inspected once the I/O thread is done with its reference: libstdc++'s exception_ptr
+    // count is invisible to the thread sanitizer.
+    ASSERT_TRUE(failure) << "no error for a missing job";
+    try
+    {
+        std::rethrow_exception(failure);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        EXPECT_EQ(e.code(), error::not_found);
+    }
+    EXPECT_EQ(missing_diag.http_status, 404u);
 }
 
 TEST(completion_tokens, deferred_operation_runs_when_invoked)
