@@ -296,6 +296,16 @@ void token_state_machine::install(steady_time now, wall_time wall, std::string_v
     t.expires = timing.expires;
     t.soft_at = timing.soft_at;
     t.hard_at = timing.hard_at;
+    // A renewal that did not push the expiry out (the server issued a token of the same whole
+    // second: iat=100, exp=101 received at 100.95) cannot be bettered by renewing again before
+    // that second is over: without this, every request would start another token request until
+    // the clock ticks. Such a token is used until it dies; then callers wait (or a 401 renews).
+    constexpr auto no_gain = std::chrono::milliseconds(10);
+    if (token_ && token_->expires && t.expires && *t.expires <= *token_->expires + no_gain)
+    {
+        t.soft_at = *t.expires;
+        t.hard_at = *t.expires;
+    }
     token_ = std::move(t);
     failure_until_.reset();
     failure_ec_ = {};

@@ -175,6 +175,31 @@ TEST_F(token_state_machine_test, whole_second_claims_expire_on_time)
     EXPECT_FALSE(machine().usable(now));
 }
 
+TEST_F(token_state_machine_test, renewal_that_cannot_extend_the_expiry_is_not_repeated)
+{
+    // 100.9: the token of second 100 has 0.1 s left and is in its hard window at once.
+    const wall_time w = wall_at(900ms);
+    token_actions a;
+    machine().set_token(now, w, "Bearer", make_jwt(wall_seconds, wall_seconds + 1), a);
+    ASSERT_FALSE(machine().usable(now));
+    // The renewal it causes gets a token of the same second: same expiry, nothing gained.
+    token_actions b;
+    ASSERT_EQ(machine().acquire(now + 1ms, false, b).status, acquire_status::wait);
+    ASSERT_TRUE(b.fetch);
+    token_actions c;
+    machine().fetch_completed(now + 2ms, w + 2ms, success(make_jwt(wall_seconds, wall_seconds + 1)), c);
+    ASSERT_EQ(c.waiters, waiters_outcome::release);
+    // Used as it is until it dies, with no further renewal: no stampede within the second.
+    token_actions d;
+    EXPECT_EQ(machine().acquire(now + 50ms, false, d).status, acquire_status::ready);
+    EXPECT_FALSE(d.fetch);
+    EXPECT_EQ(d.started, renewal_reason::none);
+    // Once dead, the next caller renews (and gets the next second's token).
+    token_actions e;
+    EXPECT_EQ(machine().acquire(now + 100ms, false, e).status, acquire_status::wait);
+    EXPECT_TRUE(e.fetch);
+}
+
 TEST_F(token_state_machine_test, exp_without_iat_uses_the_wall_clock)
 {
     token_actions a;
