@@ -111,6 +111,12 @@ class SamplesTest(unittest.TestCase):
     def assert_exit(self, result, status):
         self.assertEqual(result.returncode, status, "stdout %r stderr %r" % (result.stdout, result.stderr))
 
+    def test_quick_start(self):
+        # The README's "API in a page".
+        result = sample("quick_start", env=self.env)
+        self.assert_exit(result, 0)
+        self.assertRegex(result.stdout, r"job \d{9} ended VALID; \d+ VALID jobs listed; status resource: HTTP 200")
+
     def test_get_token(self):
         # URL and user from argv, as in getToken.py's getJWT(url, username, password).
         env = environment(None)
