@@ -47,6 +47,12 @@ void connection_pool::drop(std::vector<connection_ptr>& dead)
     dead.clear();
 }
 
+void connection_pool::note_reused()
+{
+    observer_.bump(observer_.connections_reused);
+    observer_.emit(event_kind::connection_reused);
+}
+
 bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_code& ec)
 {
     std::vector<connection_ptr> dead;
@@ -55,10 +61,7 @@ bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_cod
     lock.unlock();
     drop(dead);
     if (conn)
-    {
-        observer_.bump(observer_.connections_reused);
-        observer_.emit(event_kind::connection_reused);
-    }
+        note_reused();
     return placed;
 }
 
@@ -106,10 +109,7 @@ void connection_pool::start_acquire(acquire_handler handler)
         lock.unlock();
         drop(dead);
         if (conn)
-        {
-            observer_.bump(observer_.connections_reused);
-            observer_.emit(event_kind::connection_reused);
-        }
+            note_reused();
         hand_over(waiter{0, std::move(handler)}, ec, std::move(conn));
         return;
     }
@@ -150,8 +150,7 @@ void connection_pool::release(connection_ptr conn, bool reusable)
             waiters_.pop_front();
             conn->reused = true;
             lock.unlock();
-            observer_.bump(observer_.connections_reused);
-            observer_.emit(event_kind::connection_reused);
+            note_reused();
             hand_over(std::move(w), {}, std::move(conn));
             return;
         }

@@ -91,11 +91,6 @@ struct exchange_outcome
     bool keep_alive = false;
 };
 
-error_code interrupted(const operation_context& op)
-{
-    return op.timed_out() ? error_code(error::timeout) : error_code(asio::error::operation_aborted);
-}
-
 }  // namespace
 
 struct http_transport::impl
@@ -156,8 +151,7 @@ struct http_transport::impl
         op.arm(params.connect_timeout);
         auto [rec, endpoints] = co_await resolver.async_resolve(url.host, port_text, use_tuple);
         if (rec)
-            co_return std::pair{op.timed_out() || op.cancelled() ? interrupted(op) : error_code(error::connection_failed),
-                                nullptr};
+            co_return std::pair{op.failure_or(error::connection_failed), nullptr};
 
         std::unique_ptr<connection> conn;
         tcp::socket* socket = nullptr;
@@ -177,8 +171,7 @@ struct http_transport::impl
         }
         auto [cec, ep] = co_await asio::async_connect(*socket, endpoints, use_tuple);
         if (cec)
-            co_return std::pair{op.timed_out() || op.cancelled() ? interrupted(op) : error_code(error::connection_failed),
-                                nullptr};
+            co_return std::pair{op.failure_or(error::connection_failed), nullptr};
         socket->set_option(tcp::no_delay(true));
 
         if (secure)
@@ -193,8 +186,7 @@ struct http_transport::impl
             op.arm(params.handshake_timeout);
             auto [hec] = co_await secure->socket.async_handshake(ssl::stream_base::client, use_tuple);
             if (hec)
-                co_return std::pair{op.timed_out() || op.cancelled() ? interrupted(op) : error_code(error::tls_failed),
-                                    nullptr};
+                co_return std::pair{op.failure_or(error::tls_failed), nullptr};
         }
         observer.bump(observer.connections_opened);
         observer.emit(event_kind::connection_opened);
@@ -222,7 +214,7 @@ struct http_transport::impl
         outcome.bytes_sent = written > 0 || !wec;
         if (wec)
         {
-            outcome.ec = op.timed_out() || op.cancelled() ? interrupted(op) : error_code(error::connection_failed);
+            outcome.ec = op.failure_or(error::connection_failed);
             co_return outcome;
         }
 
@@ -236,7 +228,7 @@ struct http_transport::impl
         if (rec)
         {
             if (op.timed_out() || op.cancelled())
-                outcome.ec = interrupted(op);
+                outcome.ec = op.interruption();
             else if (rec.category() == error_code(http::error::bad_target).category() &&
                      rec != http::error::end_of_stream && rec != http::error::partial_message)
                 outcome.ec = error::bad_response;  // not HTTP, or over a size limit
@@ -273,7 +265,7 @@ struct http_transport::impl
                 conn = std::move(waited);
             }
             if (aec)
-                co_return aec == asio::error::operation_aborted ? interrupted(op) : aec;
+                co_return aec == asio::error::operation_aborted ? op.interruption() : aec;
             if (conn && want_fresh && conn->reused)
             {
                 // Its slot is reused for a new connection: another idle one may be stale too.

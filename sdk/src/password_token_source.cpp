@@ -3,7 +3,6 @@
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
 
-#include <boost/asio/bind_executor.hpp>
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -19,14 +18,12 @@ password_token_source::password_token_source(asio::any_io_executor ex, http_tran
 void password_token_source::async_fetch(token_fetch_handler handler)
 {
     // The pipeline's deadline reaches the operation through the handler's cancellation slot.
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    auto handler_ex = asio::get_associated_executor(handler, executor_);
-    operation_handler<token_fetch_result> adapted = asio::bind_cancellation_slot(
-        slot, asio::bind_executor(handler_ex, [h = std::move(handler)](error_code ec, token_fetch_result r) mutable {
+    auto adapted = adapt_handler<token_fetch_result>(
+        std::move(handler), executor_, [](token_fetch_handler h, error_code ec, token_fetch_result r) {
             if (ec && !r.ec)
                 r.ec = ec;
             std::move(h)(std::move(r));
-        }));
+        });
     launch_operation<token_fetch_result>(executor_, {}, std::move(adapted),
                                          [this](operation_context& op) { return fetch(op); });
 }

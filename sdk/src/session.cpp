@@ -71,11 +71,6 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         params.password = nullptr;
     }
 
-    static error_code interrupted(const detail::operation_context& op)
-    {
-        return op.timed_out() ? error_code(error::timeout) : error_code(asio::error::operation_aborted);
-    }
-
     // A token, from the fast path or by waiting for the renewal; on failure `diag` tells why.
     asio::awaitable<error_code> acquire(detail::operation_context& op, detail::token_ticket& ticket, bool force,
                                         diagnostics& diag)
@@ -85,7 +80,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         op.arm({});
         auto [ec, fresh] = co_await tokens.async_authorize(force, use_tuple);
         if (ec == asio::error::operation_aborted)
-            co_return interrupted(op);
+            co_return op.interruption();
         if (ec)
         {
             const auto failure = tokens.last_failure();
@@ -204,12 +199,9 @@ void session::start_execute(request req, diagnostics& diag, asio::any_completion
 
 void session::start_authorize(diagnostics& diag, asio::any_completion_handler<authorize_signature> handler)
 {
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    auto handler_ex = asio::get_associated_executor(handler, impl_->executor);
-    detail::operation_handler<std::monostate> adapted = asio::bind_cancellation_slot(
-        slot, asio::bind_executor(handler_ex, [h = std::move(handler)](error_code ec, std::monostate) mutable {
-            std::move(h)(ec);
-        }));
+    auto adapted = detail::adapt_handler<std::monostate>(
+        std::move(handler), impl_->executor,
+        [](asio::any_completion_handler<authorize_signature> h, error_code ec, std::monostate) { std::move(h)(ec); });
     detail::launch_operation<std::monostate>(
         impl_->executor, impl_->params.operation_timeout, std::move(adapted),
         [self = impl_, d = &diag](detail::operation_context& op) { return self->authorize(op, *d); });

@@ -28,13 +28,12 @@ asio::awaitable<void> submit(session& s, std::string command)
 // 8. The server silently closes keep-alive connections: GETs succeed, POSTs are never duplicated.
 TEST(transport, stale_connections_are_not_reused_and_posts_never_duplicate)
 {
-    auto sp = server_params();
-    testing::fake_server server(sp);
+    testing::fake_server server(server_params());
     server.start();
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
     ASSERT_TRUE(authorize_now(io, s));
-    auto faults = sp.faults;
+    testing::fake_faults faults;  // from here on, once the session holds its token
     faults.silent_close_fraction = 1.0;
     server.set_faults(faults);
 
@@ -63,14 +62,12 @@ TEST(transport, stale_connections_are_not_reused_and_posts_never_duplicate)
 // 9. The answer to a POST is lost after the job was created: outcome_unknown, one job only.
 TEST(transport, post_whose_answer_is_lost_is_outcome_unknown_and_not_resent)
 {
-    auto sp = server_params();
-    testing::fake_server server(sp);
+    testing::fake_server server(server_params());
     server.start();
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
     ASSERT_TRUE(authorize_now(io, s));
-
-    auto faults = sp.faults;
+    testing::fake_faults faults;
     faults.drop_before_response_fraction = 1.0;
     server.set_faults(faults);
     outcomes out;

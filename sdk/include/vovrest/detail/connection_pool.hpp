@@ -64,6 +64,7 @@ private:
     void start_acquire(acquire_handler handler);
     void cancel_waiter(std::uint64_t id);
     void drop(std::vector<connection_ptr>& dead);
+    void note_reused();  // counts and reports a kept-alive connection served again
     // A live idle connection or a free slot, if there is one now; true also when shut down (ec).
     bool try_place_locked(connection_ptr& conn, boost::system::error_code& ec, std::vector<connection_ptr>& dead);  // closes and counts, outside the lock
     void hand_over(waiter w, boost::system::error_code ec, connection_ptr conn);

@@ -11,6 +11,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -26,6 +27,21 @@ namespace vovrest::detail {
 
 template <class Result>
 using operation_handler = boost::asio::any_completion_handler<void(boost::system::error_code, Result)>;
+
+// A handler of another signature, made completable by launch_operation<Result>: `finish(handler,
+// ec, result)` calls it. The handler's cancellation slot and executor are kept, so the caller's
+// cancellation and completion executor still apply.
+template <class Result, class Handler, class Finish>
+operation_handler<Result> adapt_handler(Handler handler, const boost::asio::any_io_executor& fallback, Finish finish)
+{
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    auto ex = boost::asio::get_associated_executor(handler, fallback);
+    return boost::asio::bind_cancellation_slot(
+        slot, boost::asio::bind_executor(ex, [h = std::move(handler), finish](boost::system::error_code ec,
+                                                                             Result result) mutable {
+            finish(std::move(h), ec, std::move(result));
+        }));
+}
 
 // The coroutine body: Body is `awaitable<pair<error_code, Result>>(operation_context&)`.
 template <class Result, class Body>

@@ -4,11 +4,14 @@
 // same way. Thread-safety: used only from the operation's strand.
 #pragma once
 
+#include <vovrest/error.hpp>
+
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/error.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -79,6 +82,19 @@ public:
 
     bool timed_out() const noexcept { return timed_out_; }
     bool cancelled() const noexcept { return cancelled_; }
+
+    // What an aborted step means for the caller: error::timeout when a deadline fired,
+    // operation_aborted when the caller cancelled.
+    boost::system::error_code interruption() const noexcept
+    {
+        return timed_out_ ? boost::system::error_code(error::timeout)
+                          : boost::system::error_code(boost::asio::error::operation_aborted);
+    }
+    // A failed step: its interruption if the deadline or the caller ended it, else `otherwise`.
+    boost::system::error_code failure_or(boost::system::error_code otherwise) const noexcept
+    {
+        return timed_out_ || cancelled_ ? interruption() : otherwise;
+    }
 
 private:
     boost::asio::any_io_executor strand_;
