@@ -27,7 +27,7 @@ struct service_request
 struct service_reply
 {
     unsigned status = 200;
-    std::string content_type = "application/json";
+    std::string_view content_type = "application/json";  // a string literal: no allocation per reply
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Retry-After)
 };

@@ -2,6 +2,7 @@
 #include "service_fixture.hpp"
 
 #include <thread>
+#include <vector>
 
 namespace vovrest::testing::detail::test {
 namespace {
@@ -271,6 +272,24 @@ TEST_F(auth_test, Revocation)
     svc().revoke_all_tokens();
     EXPECT_EQ(get("/api/v3/project/1/project", new_token).reply.status, 401u);
     EXPECT_EQ(stats().revocations, 2u);
+}
+
+// More tokens in use than the server keeps verified: every one of them is still accepted, and a
+// forged one is still refused however often it comes.
+TEST_F(auth_test, ManyTokensInUse)
+{
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 1500; ++i)
+        tokens.push_back("Bearer:" + svc().issue_token_for(i % 2 == 0 ? "demo" : "other", 60s));
+    for (int round = 0; round < 2; ++round)
+        for (const auto& t : tokens)
+            ASSERT_EQ(get("/api/v3/project/1/version", t).reply.status, 200u);
+    std::string forged = tokens.front().substr(0, tokens.front().size() - 3) + "AAA";
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(get("/api/v3/project/1/version", forged).reply.status, 401u);
+    EXPECT_EQ(stats().unauthorized_by_reason, (std::map<std::string, std::uint64_t>{{"signature", 3}}));
+    advance(60s);
+    EXPECT_EQ(get("/api/v3/project/1/version", tokens.back()).reply.status, 401u);
 }
 
 TEST_F(auth_test, FailFractionOnAuthenticatedRequestsOnly)

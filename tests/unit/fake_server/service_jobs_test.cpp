@@ -110,6 +110,28 @@ TEST_F(routes_test, RequestsByRouteAreNormalised)
                                    }));
 }
 
+TEST_F(routes_test, RequestsByRouteForAnyMethod)
+{
+    std::string auth = login();
+    send("FROB", "/api/v3/jobs", auth);
+    send("FROB", "/api/v3/jobs", auth);
+    send("OPTIONS", "/api/v3/query", auth);
+    send("VERYLONGMETHODNAMEINDEED", "/api/v3/token");
+    get("/api/v3/what/ever", auth);
+    get("/not/the/api", {});
+    send("FROB", "/elsewhere");
+    auto s = stats();
+    EXPECT_EQ(s.requests, 8u);
+    EXPECT_EQ(s.requests_by_route, (std::map<std::string, std::uint64_t>{
+                                       {"POST /api/v3/token", 1},
+                                       {"FROB /api/v3/jobs", 2},
+                                       {"OPTIONS /api/v3/query", 1},
+                                       {"VERYLONGMETHODNA /api/v3/token", 1},
+                                       {"GET (other)", 2},
+                                       {"FROB (other)", 1},
+                                   }));
+}
+
 using jobs_test = service_test;
 
 TEST_F(jobs_test, SubmitAnswersATableWithTheId)
