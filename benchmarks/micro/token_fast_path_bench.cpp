@@ -1,10 +1,11 @@
 // The token fast path (DESIGN.md rule 8): attaching a fresh token to a request takes no lock, no
-// strand round trip and no heap allocation. allocs/op is counted by a global operator new.
+// strand round trip and no heap allocation.
 #include <vovrest/detail/jwt_payload.hpp>
 #include <vovrest/detail/session_observer.hpp>
 #include <vovrest/detail/static_token_source.hpp>
 #include <vovrest/detail/token_pipeline.hpp>
 
+#include "allocation_counter.hpp"
 #include "token_test_support.hpp"  // tests/unit/sdk: JWTs for tests and benchmarks
 
 #include <boost/asio/io_context.hpp>
@@ -12,42 +13,8 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
-
-namespace {
-
-// Per thread, so that a benchmark thread sees only its own allocations.
-thread_local std::uint64_t allocations = 0;
-
-void* counted_alloc(std::size_t size, std::size_t align)
-{
-    ++allocations;
-    if (size == 0)
-        size = 1;
-    void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (size + align - 1) / align * align)
-                                                 : std::malloc(size);
-    if (p == nullptr)
-        throw std::bad_alloc();
-    return p;
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size, 0); }
-void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
-void* operator new(std::size_t size, std::align_val_t align) { return counted_alloc(size, static_cast<std::size_t>(align)); }
-void* operator new[](std::size_t size, std::align_val_t align) { return counted_alloc(size, static_cast<std::size_t>(align)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -90,16 +57,14 @@ void bm_try_acquire(benchmark::State& state)
         state.SkipWithError("no token on the fast path");
         return;
     }
-    const std::uint64_t before = allocations;
+    const vovrest::bench::allocation_meter meter;
     for (auto _ : state)
     {
         bool ok = f.pipeline.try_acquire(ticket);
         benchmark::DoNotOptimize(ok);
         benchmark::DoNotOptimize(ticket.authorization.data());
     }
-    const std::uint64_t after = allocations;
-    state.counters["allocs/op"] = benchmark::Counter(static_cast<double>(after - before),
-                                                     benchmark::Counter::kAvgIterations);
+    meter.report(state);
     state.counters["header_bytes"] = benchmark::Counter(static_cast<double>(ticket.authorization.size()),
                                                         benchmark::Counter::kAvgThreads);
 }
@@ -108,18 +73,14 @@ BENCHMARK(bm_try_acquire)->ThreadRange(1, 2)->UseRealTime();
 void bm_decode_jwt_payload(benchmark::State& state)
 {
     const std::string jwt = make_jwt();
-    const std::uint64_t before = allocations;
+    const vovrest::bench::allocation_meter meter;
     for (auto _ : state)
     {
         auto payload = vd::decode_jwt_payload(jwt);
         benchmark::DoNotOptimize(payload);
     }
-    const std::uint64_t after = allocations;
-    state.counters["allocs/op"] = benchmark::Counter(static_cast<double>(after - before),
-                                                     benchmark::Counter::kAvgIterations);
+    meter.report(state);
 }
 BENCHMARK(bm_decode_jwt_payload);
 
 }  // namespace
-
-BENCHMARK_MAIN();
