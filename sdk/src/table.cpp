@@ -5,10 +5,12 @@
 #include <vovrest/detail/ascii.hpp>
 #include <vovrest/table.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <limits>
 
 namespace vovrest {
@@ -26,13 +28,47 @@ std::optional<std::int64_t> integer_of(const json::value& v) noexcept
     return std::nullopt;
 }
 
+// The positions the columns have claimed so far. Tables are narrow: a wide one is rare enough to
+// pay for an allocation.
+class claimed_positions
+{
+public:
+    explicit claimed_positions(std::size_t width) : wide_(width > 64 ? width : 0, false) {}
+
+    // False when the position was already claimed.
+    bool claim(std::size_t position)
+    {
+        if (!wide_.empty())
+        {
+            if (wide_[position])
+                return false;
+            wide_[position] = true;
+            return true;
+        }
+        const std::uint64_t bit = std::uint64_t{1} << position;
+        if ((narrow_ & bit) != 0)
+            return false;
+        narrow_ |= bit;
+        return true;
+    }
+
+private:
+    std::uint64_t narrow_ = 0;
+    std::vector<bool> wide_;
+};
+
 // Fills `out` from `body`; returns the reason when the shape is wrong.
 std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64_t& endrow, std::string& query,
                        std::string& errormsg, std::vector<std::string>& columns,
                        std::vector<table::row_type>& rows)
 {
+    // The document lives only for this call, so its nodes and keys come from an arena (a small
+    // reply fits in the stack buffer) instead of one allocation each. Nothing that outlives the
+    // call may point into it: the cells are copied out into default storage below.
+    unsigned char buffer[4096];
+    json::monotonic_resource arena(buffer, sizeof buffer);
     boost::system::error_code ec;
-    json::value doc = json::parse(body, ec);
+    const json::value doc = json::parse(body, ec, &arena);
     if (ec)
         return "the body is not JSON: " + ec.message();
     if (!doc.is_object())
@@ -56,7 +92,7 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
             if (!v->is_string() && !v->is_null())
                 return std::string("\"") + name + "\" is not a string";
             if (v->is_string())
-                *target = std::string(v->get_string());
+                target->assign(v->get_string());
         }
     }
 
@@ -74,7 +110,7 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
     const json::array& col_array = cols->get_array();
     const std::size_t width = col_array.size();
     columns.assign(width, std::string{});
-    std::vector<bool> taken(width, false);
+    claimed_positions taken(width);
     for (std::size_t i = 0; i < width; ++i)
     {
         const json::value& c = col_array[i];
@@ -98,10 +134,9 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
         }
         else
             return "a column is neither a name nor {\"col\", \"field\"}";
-        if (taken[position])
+        if (!taken.claim(position))
             return "two columns claim the same position";
-        taken[position] = true;
-        columns[position] = std::string(name);
+        columns[position].assign(name);
     }
 
     const json::array& row_array = data->get_array();
@@ -113,7 +148,13 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
         if (r.get_array().size() != width)
             return "a row has " + std::to_string(r.get_array().size()) + " cells for " + std::to_string(width)
                  + " columns";
-        rows.emplace_back(r.get_array().begin(), r.get_array().end());
+        table::row_type& row = rows.emplace_back();
+        row.reserve(width);
+        // The storage is named: a copy would otherwise keep the arena's, which dies with `doc`.
+        // Scalars and short strings copy without allocating; a long string or a nested value
+        // allocates once, as it did when the document itself was parsed into default storage.
+        for (const json::value& cell : r.get_array())
+            row.emplace_back(cell, json::storage_ptr());
     }
     return {};
 }

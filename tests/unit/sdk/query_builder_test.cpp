@@ -1,7 +1,13 @@
 // The query builder: which parameters it sends, and their encoding on the wire.
+#include <vovrest/detail/wire_format.hpp>
 #include <vovrest/query.hpp>
 
 #include <gtest/gtest.h>
+
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
 
 namespace vovrest::test {
 namespace {
@@ -39,6 +45,32 @@ TEST(query_builder, limit_zero_means_none)
     auto q = query().limit(5).limit(0);
     for (const auto& [name, value] : q.params())
         EXPECT_NE(name, "limit");
+}
+
+// target() writes its string directly instead of going through params(): the two must agree,
+// empty select fields and the largest limit included.
+TEST(query_builder, target_is_params_encoded)
+{
+    std::vector<query> queries{query(),
+                               query().from("").format(query_format::csv),
+                               query().select({"id"}).limit(std::numeric_limits<std::size_t>::max()),
+                               query().select({"", "id", "", "status"}).where("a b").order("id"),
+                               query().select({"", ""}).from("hosts&x=y").format(query_format::csv_noheader),
+                               query().select({"id", "status"}).where("status==VALID").order("id").limit(10)};
+    for (const auto& q : queries)
+    {
+        std::string expected = "/api/v3/query";
+        char separator = '?';
+        for (const auto& [name, value] : q.params())
+        {
+            expected += separator;
+            separator = '&';
+            detail::append_encoded(expected, name, false);
+            expected += '=';
+            detail::append_encoded(expected, value, false);
+        }
+        EXPECT_EQ(q.target(), expected);
+    }
 }
 
 }  // namespace

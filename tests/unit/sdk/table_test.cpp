@@ -3,9 +3,14 @@
 #include <vovrest/error.hpp>
 #include <vovrest/table.hpp>
 
+#include <boost/json/storage_ptr.hpp>
+
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace vovrest::test {
 namespace {
@@ -151,6 +156,60 @@ TEST(table, integers_from_text_are_digits_only)
     table t = table::parse(R"({"columns":["a","b","c","d","e"],"rows":[["-5"," 1","12x","",18446744073709551615]]})");
     for (std::size_t c = 0; c < 5; ++c)
         EXPECT_FALSE(t.at(0, c).try_int()) << c;
+}
+
+// The parse reads the document in a scratch arena: every cell must own its storage, whatever its
+// kind and however large the reply (larger than any stack buffer here).
+TEST(table, cells_outlive_the_parse)
+{
+    constexpr std::string_view extra =
+        R"({"hosts":["nc-host-1","nc-host-2"],"note":"a note longer than a small string"})";
+    auto command = [](std::size_t i) { return "vw make -C /proj/chip/blocks/alu_" + std::to_string(i) + " synth"; };
+    std::string body = R"({"columns":["id","command","extra"],"rows":[)";
+    constexpr std::size_t rows = 300;
+    for (std::size_t i = 0; i < rows; ++i)
+        body += (i == 0 ? "[" : ",[") + std::to_string(i) + ",\"" + command(i) + "\"," + std::string(extra) + "]";
+    body += "]}";
+    const table t = table::parse(body);
+    const table copy = t;
+    table::parse(body);  // reuses the stack where the first parse kept its document
+    ASSERT_EQ(t.size(), rows);
+    const boost::json::storage_ptr default_storage;
+    for (const auto* x : {&t, &copy})
+        for (std::size_t r = 0; r < rows; ++r)
+        {
+            EXPECT_EQ(x->at(r, "id").as_int(), static_cast<std::int64_t>(r));
+            EXPECT_EQ(x->at(r, "command").as_string(), command(r));
+            EXPECT_EQ(x->at(r, "extra").as_string(), extra);
+            for (const auto& cell : x->rows()[r])
+                EXPECT_EQ(cell.storage().get(), default_storage.get());
+        }
+}
+
+TEST(table, wide_tables_place_and_check_every_column)
+{
+    constexpr std::size_t width = 70;  // beyond 64
+    auto body_of = [](std::size_t last_col) {
+        std::string columns;
+        std::string row;
+        for (std::size_t i = 0; i < width; ++i)
+        {
+            // Column i goes to position width - 1 - i; the last one names `last_col` instead.
+            const std::size_t col = i + 1 == width ? last_col : width - 1 - i;
+            columns += (i == 0 ? "" : ",") + std::string(R"({"col":)") + std::to_string(col) + R"(,"field":"f)"
+                     + std::to_string(i) + R"("})";
+            row += (i == 0 ? "" : ",") + std::to_string(i);
+        }
+        return R"({"columns":[)" + columns + R"(],"rows":[[)" + row + "]]}";
+    };
+    table t = table::parse(body_of(0));
+    ASSERT_EQ(t.columns().size(), width);
+    EXPECT_EQ(t.columns()[0], "f69");
+    EXPECT_EQ(t.columns()[69], "f0");
+    EXPECT_EQ(t.at(0, "f3").as_int(), 66);
+    EXPECT_EQ(parse_error(body_of(0)), boost::system::error_code{});
+    EXPECT_EQ(parse_error(body_of(68)), error::bad_response);  // f1 holds 68 already
+    EXPECT_EQ(parse_error(body_of(70)), error::bad_response);
 }
 
 }  // namespace
