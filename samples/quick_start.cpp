@@ -45,6 +45,7 @@ int main()
     params.url = url;                                  // https://host:6271/anything -> scheme://host:port
     params.username = user;
     params.password = vovrest::password_from_env("VOV_PASSWORD");  // asked at each authentication
+    params.single_threaded = true;                     // only this thread runs io: no strands needed
     vovrest::session s(io.get_executor(), params);
     int status = 0;
     boost::asio::co_spawn(io, run(s), [&status](std::exception_ptr e) {

@@ -60,6 +60,7 @@ int main(int argc, char** argv)
     params.username = std::getenv("USER") ? std::getenv("USER") : "";
     params.password = std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD")
                                                    : vovrest::password_prompt();
+    params.single_threaded = true;  // one thread runs the io_context below
     int first = 1;
     if (argc > 1 && std::string(argv[1]).find("://") != std::string::npos)
         params.url = argv[first++];

@@ -122,6 +122,7 @@ int run(int argc, char** argv)
     if (stdin_taken && needs.reads_stdin)
         throw cli::usage_error("--password-stdin and --file - both want standard input");
 
+    params.single_threaded = true;  // only this thread runs `io`
     asio::io_context io;
     vovrest::session s(io.get_executor(), std::move(params));
     std::optional<int> status;

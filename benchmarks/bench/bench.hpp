@@ -36,6 +36,7 @@ struct options
     std::uint64_t requests = 0;                  // >0: fixed number of measured requests instead
     std::chrono::milliseconds token_lifetime{std::chrono::hours(1)};  // embedded server
     bool tls = false;                            // embedded server serves HTTPS
+    bool sdk_strands = false;                    // sdk: a strand per operation even on one thread
     std::string latency_timeline;                // CSV of per-100ms latency
     std::string label;                           // copied to the JSON line
 };

@@ -263,6 +263,8 @@ std::uint64_t run_sdk(const options& opt, const target& where, run_control& ctl)
     params.password = vovrest::fixed_password(where.password);
     params.max_connections = opt.connections;
     params.tls.insecure_skip_verify = true;
+    // One thread runs the io_context: what a single-threaded program promises the session.
+    params.single_threaded = opt.threads == 1 && !opt.sdk_strands;
     if (!opt.latency_timeline.empty())
     {
         params.on_event = [&ctl](const vovrest::session_event& e) {
@@ -310,6 +312,8 @@ Drives load against an Accelerator REST API v3 and prints one JSON line with the
   --connections K             keep-alive connections (default 8)
   --concurrency N             coroutines issuing requests (default 64; blocking: K threads)
   --threads T                 client io threads (default 1)
+  --sdk-strands               sdk: a strand per operation even with one thread (the default
+                              of a session not told session_params::single_threaded)
   --duration SECONDS          measured time (default 5)
   --warmup SECONDS            unmeasured time before it (default 0.5)
   --requests R                measure R requests instead of a duration (for callgrind; the
@@ -368,9 +372,9 @@ options parse(int argc, char** argv)
         const std::string_view arg = argv[i];
         if (arg == "-h" || arg == "--help")
             usage(0);
-        if (arg == "--tls")
+        if (arg == "--tls" || arg == "--sdk-strands")
         {
-            opt.tls = true;
+            (arg == "--tls" ? opt.tls : opt.sdk_strands) = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -527,13 +531,13 @@ int run(int argc, char** argv)
                   R"({"client":"%s","mode":"%s","tls":%s,"connections":%u,"concurrency":%u,"threads":%u,)"
                   R"("req_per_s":%.1f,"p50_us":%.1f,"p90_us":%.1f,"p99_us":%.1f,"p999_us":%.1f,"max_us":%.1f,)"
                   R"("errors":%llu,"token_requests":%llu,"requests":%llu,"seconds":%.3f,)"
-                  R"("cpu_s":%.3f,"cpu_us_per_req":%.2f,"embedded_server":%s,"label":"%s")",
+                  R"("cpu_s":%.3f,"cpu_us_per_req":%.2f,"embedded_server":%s,"sdk_strands":%s,"label":"%s")",
                   opt.client.c_str(), opt.mode.c_str(), where.https ? "true" : "false", opt.connections,
                   opt.concurrency, opt.threads, rate, us(0.5), us(0.9), us(0.99), us(0.999), us(1.0),
                   static_cast<unsigned long long>(result.errors), static_cast<unsigned long long>(token_requests),
                   static_cast<unsigned long long>(requests), result.seconds, cpu,
                   result.completed > 0 ? cpu * 1e6 / static_cast<double>(result.completed) : 0.0,
-                  server ? "true" : "false",
+                  server ? "true" : "false", opt.sdk_strands ? "true" : "false",
                   opt.label.c_str());
     std::string out = line;
     if (server)

@@ -2,7 +2,6 @@
 #include <vovrest/error.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/append.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
@@ -13,10 +12,9 @@ namespace asio = boost::asio;
 
 namespace vovrest::detail {
 
-connection_pool::connection_pool(asio::any_io_executor ex, std::size_t max_connections,
+connection_pool::connection_pool(std::size_t max_connections,
                                  std::chrono::steady_clock::duration idle_timeout, session_observer& observer)
-    : executor_(std::move(ex)),
-      max_connections_(std::max<std::size_t>(max_connections, 1)),
+    : max_connections_(std::max<std::size_t>(max_connections, 1)),
       idle_timeout_(idle_timeout),
       observer_(observer)
 {
@@ -32,8 +30,9 @@ connection_pool::~connection_pool()
 // caller's release().
 void connection_pool::hand_over(waiter w, boost::system::error_code ec, connection_ptr conn)
 {
-    // append() keeps the handler's associated executor: the post lands there.
-    asio::post(executor_, asio::append(std::move(w.handler), ec, std::move(conn)));
+    asio::post(w.resume_on, [h = std::move(w.handler), ec, c = std::move(conn)]() mutable {
+        std::move(h)(ec, std::move(c));
+    });
 }
 
 void connection_pool::drop(std::vector<connection_ptr>& dead)
@@ -98,7 +97,7 @@ bool connection_pool::try_place_locked(connection_ptr& conn, boost::system::erro
     return false;
 }
 
-void connection_pool::start_acquire(acquire_handler handler)
+void connection_pool::start_acquire(const asio::any_io_executor& resume_on, acquire_handler handler)
 {
     std::vector<connection_ptr> dead;
     connection_ptr conn;
@@ -110,12 +109,12 @@ void connection_pool::start_acquire(acquire_handler handler)
         drop(dead);
         if (conn)
             note_reused();
-        hand_over(waiter{0, std::move(handler)}, ec, std::move(conn));
+        hand_over(waiter{0, resume_on, std::move(handler)}, ec, std::move(conn));
         return;
     }
     const auto id = ++next_waiter_id_;
     auto slot = asio::get_associated_cancellation_slot(handler);
-    waiters_.push_back(waiter{id, std::move(handler)});
+    waiters_.push_back(waiter{id, resume_on, std::move(handler)});
     if (slot.is_connected())
     {
         slot.assign([this, id, alive = alive_](asio::cancellation_type) {

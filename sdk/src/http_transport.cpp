@@ -32,8 +32,6 @@ using boost::system::error_code;
 namespace vovrest::detail {
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
 // Peeks at an idle socket without consuming anything: EAGAIN means nobody spoke, which is the
 // only state in which a keep-alive connection may be reused.
 bool socket_quiet(tcp::socket& socket) noexcept
@@ -109,7 +107,7 @@ struct http_transport::impl
           url(std::move(u)),
           params(p),
           observer(obs),
-          pool(executor, p.max_connections, p.idle_timeout, obs),
+          pool(p.max_connections, p.idle_timeout, obs),
           port_text(std::to_string(url.port)),
           host_header(url.host_header())
     {
@@ -149,7 +147,7 @@ struct http_transport::impl
     {
         tcp::resolver resolver(executor);
         op.arm(params.connect_timeout);
-        auto [rec, endpoints] = co_await resolver.async_resolve(url.host, port_text, use_tuple);
+        auto [rec, endpoints] = co_await resolver.async_resolve(url.host, port_text, op.step_token());
         if (rec)
             co_return std::pair{op.failure_or(error::connection_failed), nullptr};
 
@@ -169,7 +167,7 @@ struct http_transport::impl
             socket = &c->lowest();
             conn = std::move(c);
         }
-        auto [cec, ep] = co_await asio::async_connect(*socket, endpoints, use_tuple);
+        auto [cec, ep] = co_await asio::async_connect(*socket, endpoints, op.step_token());
         if (cec)
             co_return std::pair{op.failure_or(error::connection_failed), nullptr};
         socket->set_option(tcp::no_delay(true));
@@ -184,7 +182,7 @@ struct http_transport::impl
             if (parse_ec && !SSL_set_tlsext_host_name(secure->socket.native_handle(), url.host.c_str()))
                 co_return std::pair{error_code(error::tls_failed), nullptr};
             op.arm(params.handshake_timeout);
-            auto [hec] = co_await secure->socket.async_handshake(ssl::stream_base::client, use_tuple);
+            auto [hec] = co_await secure->socket.async_handshake(ssl::stream_base::client, op.step_token());
             if (hec)
                 co_return std::pair{op.failure_or(error::tls_failed), nullptr};
         }
@@ -210,7 +208,7 @@ struct http_transport::impl
                                                      asio::buffer(request.content_type.empty() ? std::string_view()
                                                                                                : std::string_view(request.body))};
         op.arm(params.request_timeout);
-        auto [wec, written] = co_await asio::async_write(stream, wire, use_tuple);
+        auto [wec, written] = co_await asio::async_write(stream, wire, op.step_token());
         outcome.bytes_sent = written > 0 || !wec;
         if (wec)
         {
@@ -223,7 +221,7 @@ struct http_transport::impl
         parser.body_limit(params.max_body_bytes);
         if (request.method == "HEAD")
             parser.skip(true);
-        auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        auto [rec, read] = co_await http::async_read(stream, buffer, parser, op.step_token());
         op.disarm();
         if (rec)
         {
@@ -260,7 +258,7 @@ struct http_transport::impl
             if (!pool.try_acquire(conn, aec))
             {
                 op.arm({});
-                auto [wec, waited] = co_await pool.async_acquire(use_tuple);
+                auto [wec, waited] = co_await pool.async_acquire(op.executor(), op.step_token());
                 aec = wec;
                 conn = std::move(waited);
             }

@@ -24,7 +24,8 @@ void password_token_source::async_fetch(token_fetch_handler handler)
                 r.ec = ec;
             std::move(h)(std::move(r));
         });
-    launch_operation<token_fetch_result>(executor_, {}, std::move(adapted),
+    // Renewals are rare: always a strand of their own, whatever the session was promised.
+    launch_operation<token_fetch_result>(operation_context::serialized_executor(executor_, false), {}, std::move(adapted),
                                          [this](operation_context& op) { return fetch(op); });
 }
 

@@ -8,9 +8,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <chrono>
+#include <tuple>
 #include <variant>
 
 namespace asio = boost::asio;
@@ -45,6 +48,29 @@ base_url checked_url(const session_params& params)
     return *url;
 }
 
+// The caller's cancellation, forwarded to an operation run inside the caller's coroutine for as
+// long as this object lives. Both run on the caller's serialized executor: no hop is needed.
+class caller_cancellation
+{
+public:
+    caller_cancellation(asio::cancellation_slot slot, detail::operation_context& op) : slot_(slot)
+    {
+        if (slot_.is_connected())
+            slot_.assign([target = &op](asio::cancellation_type type) { target->cancel(type); });
+    }
+    ~caller_cancellation() { stop(); }
+    caller_cancellation(const caller_cancellation&) = delete;
+    caller_cancellation& operator=(const caller_cancellation&) = delete;
+    void stop() noexcept
+    {
+        if (slot_.is_connected())
+            slot_.clear();
+    }
+
+private:
+    asio::cancellation_slot slot_;
+};
+
 }  // namespace
 
 struct session::impl : std::enable_shared_from_this<session::impl>
@@ -55,6 +81,9 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     detail::session_observer observer;
     detail::http_transport transport;
     detail::token_pipeline tokens;
+    // The executor runs one handler at a time (the caller's promise, or a strand): operations
+    // need no strand of their own and may run inside a caller's coroutine on it.
+    bool serialized;
 
     impl(asio::any_io_executor ex, session_params p)
         : executor(std::move(ex)),
@@ -65,7 +94,8 @@ struct session::impl : std::enable_shared_from_this<session::impl>
           tokens(executor, params.token,
                  std::make_unique<detail::password_token_source>(executor, transport, params.username,
                                                                  params.password),
-                 observer)
+                 observer),
+          serialized(params.single_threaded || detail::operation_context::is_strand(executor))
     {
         // The session keeps no copy of the way to the password beyond the token source's.
         params.password = nullptr;
@@ -78,7 +108,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         if (!force && tokens.try_acquire(ticket))
             co_return error_code{};
         op.arm({});
-        auto [ec, fresh] = co_await tokens.async_authorize(force, use_tuple);
+        auto [ec, fresh] = co_await tokens.async_authorize(force, op.step_token());
         if (ec == asio::error::operation_aborted)
             co_return op.interruption();
         if (ec)
@@ -92,16 +122,16 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         co_return error_code{};
     }
 
-    asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request req, diagnostics& diag)
+    // `req` is read and moved from; the caller's frame owns it until the operation ends.
+    asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request& req, diagnostics& diag)
     {
         diag.clear();
-        diag.method = method_name(req.method);
-        diag.path = req.path;
-
         detail::http_request wire;
         wire.method = method_name(req.method);
+        const std::size_t path_size = req.path.size();
         wire.target = std::move(req.path);
-        if (wire.target.empty() || wire.target.front() != '/')
+        const bool slash_added = wire.target.empty() || wire.target.front() != '/';
+        if (slash_added)
             wire.target.insert(wire.target.begin(), '/');
         char separator = '?';
         for (const auto& [name, value] : req.query)
@@ -154,8 +184,31 @@ struct session::impl : std::enable_shared_from_this<session::impl>
             outcome.second.body = std::move(answer.body);
             break;
         }
+        if (outcome.first)
+        {
+            // Only a failure is described: no copy of the path for every request.
+            diag.method = wire.method;
+            diag.path.assign(wire.target, slash_added ? 1 : 0, path_size);
+        }
         detail::session_observer::bump(observer.requests);
         co_return outcome;
+    }
+
+    // Where an operation of its own runs (see operation_context::serialized_executor).
+    asio::any_io_executor operation_executor() const
+    {
+        return detail::operation_context::serialized_executor(executor, serialized);
+    }
+
+    // A coroutine whose executor runs one handler at a time (the serialized session executor, or
+    // any strand: the usual home of a server's connection) runs its operations inside its frame,
+    // every step completing on that executor. Any other caller's operation gets a coroutine of
+    // its own, on a strand of its own unless the session is serialized. (Running inside a caller
+    // on an unserialized executor would need every step bound to a strand: measured, that cost
+    // more than the coroutine it saved.)
+    bool runs_in_caller(const asio::any_io_executor& caller) const noexcept
+    {
+        return (serialized && caller == executor) || detail::operation_context::is_strand(caller);
     }
 
     asio::awaitable<std::pair<error_code, std::monostate>> authorize(detail::operation_context& op, diagnostics& diag)
@@ -191,9 +244,9 @@ const base_url& session::url() const noexcept
 void session::start_execute(request req, diagnostics& diag, asio::any_completion_handler<request_signature> handler)
 {
     detail::launch_operation<response>(
-        impl_->executor, impl_->params.operation_timeout, std::move(handler),
+        impl_->operation_executor(), impl_->params.operation_timeout, std::move(handler),
         [self = impl_, req = std::move(req), d = &diag](detail::operation_context& op) mutable {
-            return self->run(op, std::move(req), *d);
+            return self->run(op, req, *d);
         });
 }
 
@@ -203,8 +256,40 @@ void session::start_authorize(diagnostics& diag, asio::any_completion_handler<au
         std::move(handler), impl_->executor,
         [](asio::any_completion_handler<authorize_signature> h, error_code ec, std::monostate) { std::move(h)(ec); });
     detail::launch_operation<std::monostate>(
-        impl_->executor, impl_->params.operation_timeout, std::move(adapted),
+        impl_->operation_executor(), impl_->params.operation_timeout, std::move(adapted),
         [self = impl_, d = &diag](detail::operation_context& op) { return self->authorize(op, *d); });
+}
+
+asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(request req, diagnostics& diag)
+{
+    auto self = impl_;  // the frame keeps the session's state alive, like a spawned operation
+    const auto& caller = co_await asio::this_coro::executor;
+    if (!self->runs_in_caller(caller))
+    {
+        co_return co_await asio::async_initiate<decltype(use_tuple), request_signature>(
+            [this](auto handler, request r, diagnostics* d) {
+                start_execute(std::move(r), *d, asio::any_completion_handler<request_signature>(std::move(handler)));
+            },
+            use_tuple, std::move(req), &diag);
+    }
+
+    // Inside the caller's coroutine, on its serialized executor: the caller's cancellation
+    // reaches the operation's signal through a handler in the coroutine's cancellation slot, and
+    // throw_if_cancelled is off meanwhile so that every step ends with an error code and clean-up.
+    auto op = detail::operation_context::make(caller);
+    if (self->params.operation_timeout.count() > 0)
+        op->set_operation_deadline(std::chrono::steady_clock::now() + self->params.operation_timeout);
+    auto caller_state = co_await asio::this_coro::cancellation_state;
+    if (caller_state.cancelled() != asio::cancellation_type::none)
+        co_return std::tuple<error_code, response>(asio::error::operation_aborted, response());
+    const bool throw_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
+    co_await asio::this_coro::throw_if_cancelled(false);
+    caller_cancellation forwarding(caller_state.slot(), *op);
+    auto [ec, answer] = co_await self->run(*op, req, diag);
+    op->disarm();
+    forwarding.stop();
+    co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
+    co_return std::tuple<error_code, response>(ec, std::move(answer));
 }
 
 asio::awaitable<void> session::authorize()

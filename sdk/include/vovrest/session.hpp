@@ -15,14 +15,18 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/value.hpp>
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace vovrest {
 
@@ -70,15 +74,21 @@ public:
             token, &diag);
     }
 
+    // With as_tuple(use_awaitable) (and in get/post/...), a coroutine running on a strand, or on
+    // the executor of a session promised single_threaded, runs the call inside its own frame: no
+    // coroutine, strand or type-erased handler of its own. Same results, same cancellation.
     template <class CompletionToken>
     auto async_execute(request req, diagnostics& diag, CompletionToken&& token)
     {
-        return boost::asio::async_initiate<CompletionToken, request_signature>(
-            [this](auto handler, request r, diagnostics* d) {
-                start_execute(std::move(r), *d,
-                              boost::asio::any_completion_handler<request_signature>(std::move(handler)));
-            },
-            token, std::move(req), &diag);
+        if constexpr (std::is_same_v<std::decay_t<CompletionToken>, awaitable_tuple_t>)
+            return execute_awaitable(std::move(req), diag);
+        else
+            return boost::asio::async_initiate<CompletionToken, request_signature>(
+                [this](auto handler, request r, diagnostics* d) {
+                    start_execute(std::move(r), *d,
+                                  boost::asio::any_completion_handler<request_signature>(std::move(handler)));
+                },
+                token, std::move(req), &diag);
     }
 
     template <class CompletionToken>
@@ -127,6 +137,9 @@ public:
     static request json_request(http_method method, std::string path, const boost::json::value& body);
 
 private:
+    using awaitable_tuple_t = decltype(boost::asio::as_tuple(boost::asio::use_awaitable));
+    boost::asio::awaitable<std::tuple<boost::system::error_code, response>> execute_awaitable(request req,
+                                                                                              diagnostics& diag);
     void start_authorize(diagnostics& diag, boost::asio::any_completion_handler<authorize_signature> handler);
     void start_execute(request req, diagnostics& diag, boost::asio::any_completion_handler<request_signature> handler);
 

@@ -38,6 +38,12 @@ struct session_params
     std::string user_agent = "vovrest/0.1";
 
     event_hook on_event;                 // called from any thread; never sees a secret
+
+    // A promise that the session's executor runs one handler at a time: an io_context run by one
+    // thread (a strand is recognised without it). Operations then run on that executor instead
+    // of each on a strand of its own (see benchmarks/README.md for what that saves). With
+    // several threads running the io_context it is a data race.
+    bool single_threaded = false;
 };
 
 }  // namespace vovrest

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -114,6 +115,9 @@ inline session_params client_params(const testing::fake_server& server, std::str
     p.token.backoff_initial = std::chrono::milliseconds(5);
     p.token.backoff_max = std::chrono::milliseconds(50);
     p.request_timeout = std::chrono::seconds(20);
+    // ctest runs this suite twice: as is, and promising single_threaded (tests/CMakeLists.txt),
+    // so that every test also covers operations run inside the calling coroutine.
+    p.single_threaded = std::getenv("VOVREST_TEST_SINGLE_THREADED") != nullptr;
     return p;
 }
 

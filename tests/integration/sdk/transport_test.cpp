@@ -181,7 +181,9 @@ TEST(transport, four_threads_ten_thousand_requests)
     testing::fake_server server(sp);
     server.start();
     asio::io_context io(4);
-    session s(io.get_executor(), client_params(server));
+    auto params = client_params(server);
+    params.single_threaded = false;  // four threads: the session's own strands are needed
+    session s(io.get_executor(), params);
     outcomes out;
     std::atomic<int> requests{0};
     for (int i = 0; i < 100; ++i)

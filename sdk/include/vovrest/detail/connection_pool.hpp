@@ -30,15 +30,21 @@ public:
     // then call release() with the connection, or release_slot() if opening failed.
     using acquire_handler = boost::asio::any_completion_handler<void(boost::system::error_code, connection_ptr)>;
 
-    connection_pool(boost::asio::any_io_executor ex, std::size_t max_connections,
+    connection_pool(std::size_t max_connections,
                     std::chrono::steady_clock::duration idle_timeout, session_observer& observer);
     ~connection_pool();
 
+    // `resume_on` must be the executor the token's handler runs on (the operation's): the
+    // completion is posted there and calls the handler directly, without going through its
+    // type-erased executor (that costs two allocations and a work-tracking dispatch per wait).
     template <class CompletionToken>
-    auto async_acquire(CompletionToken&& token)
+    auto async_acquire(const boost::asio::any_io_executor& resume_on, CompletionToken&& token)
     {
         return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, connection_ptr)>(
-            [this](auto handler) { start_acquire(acquire_handler(std::move(handler))); }, token);
+            [this](auto handler, const boost::asio::any_io_executor& ex) {
+                start_acquire(ex, acquire_handler(std::move(handler)));
+            },
+            token, resume_on);
     }
 
     // Without waiting: true with an idle, live connection (conn set) or a reserved slot (conn
@@ -58,10 +64,11 @@ private:
     struct waiter
     {
         std::uint64_t id;
+        boost::asio::any_io_executor resume_on;
         acquire_handler handler;
     };
 
-    void start_acquire(acquire_handler handler);
+    void start_acquire(const boost::asio::any_io_executor& resume_on, acquire_handler handler);
     void cancel_waiter(std::uint64_t id);
     void drop(std::vector<connection_ptr>& dead);
     void note_reused();  // counts and reports a kept-alive connection served again
@@ -73,7 +80,6 @@ private:
     // returns once the caller's work is done.
     void evict_expired_locked(std::chrono::steady_clock::time_point now, std::vector<connection_ptr>& dead);
 
-    boost::asio::any_io_executor executor_;
     const std::size_t max_connections_;
     const std::chrono::steady_clock::duration idle_timeout_;
     session_observer& observer_;

@@ -26,7 +26,7 @@ public:
                    session_observer& observer);
     ~http_transport();
 
-    // One request and its answer, from inside an operation coroutine running on op.strand().
+    // One request and its answer, from inside an operation coroutine running on op.executor().
     // Retries what provably never reached the server; after bytes left, idempotent requests are
     // sent once more on a fresh connection and others end with error::outcome_unknown.
     // Never throws for I/O failures: the error_code says what happened.

@@ -1,6 +1,7 @@
-// Runs one session operation as a coroutine on its own operation_context, and completes the
-// caller's handler on the caller's executor. The caller's cancellation slot and the operation's
-// deadline both feed the context's one signal. Included by .cpp files only (co_spawn is heavy).
+// Runs one session operation as a coroutine of its own on `run_on` (see
+// operation_context::serialized_executor), and completes the caller's handler on the caller's
+// executor. The caller's cancellation slot and the operation's deadline both feed the context's
+// one signal. Included by .cpp files only (co_spawn is heavy).
 #pragma once
 
 #include <vovrest/detail/operation_context.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 
 #include <chrono>
 #include <exception>
@@ -48,35 +48,31 @@ template <class Result, class Body>
 boost::asio::awaitable<std::pair<boost::system::error_code, Result>> operation_entry(
     std::shared_ptr<operation_context> op, Body body)
 {
-    // Partial and total cancellation are honoured too; a cancelled step reports an error_code
-    // instead of throwing, so that clean-up code after it still runs.
-    co_await boost::asio::this_coro::reset_cancellation_state(boost::asio::enable_total_cancellation());
-    co_await boost::asio::this_coro::throw_if_cancelled(false);
     auto result = co_await body(*op);
     op->disarm();  // a deadline left armed would keep the io_context running for nothing
     co_return result;
 }
 
 template <class Result, class Body>
-void launch_operation(const boost::asio::any_io_executor& ex, std::chrono::steady_clock::duration timeout,
+void launch_operation(boost::asio::any_io_executor run_on, std::chrono::steady_clock::duration timeout,
                       operation_handler<Result> handler, Body body)
 {
     namespace asio = boost::asio;
-    auto op = std::make_shared<operation_context>(ex);
+    auto op = operation_context::make(std::move(run_on));
     if (timeout.count() > 0)
         op->set_operation_deadline(std::chrono::steady_clock::now() + timeout);
 
     auto caller_slot = asio::get_associated_cancellation_slot(handler);
     if (caller_slot.is_connected())
     {
-        // The caller emits from its own context; the operation's signal is only touched on its strand.
+        // The caller emits from its own context; the operation's signal is only touched on its executor.
         caller_slot.assign([weak = std::weak_ptr<operation_context>(op)](asio::cancellation_type type) {
             if (auto target = weak.lock())
-                asio::post(target->strand(), [target, type] { target->cancel(type); });
+                asio::post(target->executor(), [target, type] { target->cancel(type); });
         });
     }
 
-    auto completion = [handler = std::move(handler), ex, caller_slot](
+    auto completion = [handler = std::move(handler), caller_slot, fallback = op->executor()](
                           std::exception_ptr failure, std::pair<boost::system::error_code, Result> result) mutable {
         if (caller_slot.is_connected())
             caller_slot.clear();
@@ -85,15 +81,13 @@ void launch_operation(const boost::asio::any_io_executor& ex, std::chrono::stead
             // Only resource exhaustion gets here: the bodies report I/O failures as error codes.
             result.first = asio::error::no_memory;
         }
-        auto handler_ex = asio::get_associated_executor(handler, ex);
+        auto handler_ex = asio::get_associated_executor(handler, fallback);
         asio::dispatch(handler_ex, [h = std::move(handler), r = std::move(result)]() mutable {
             std::move(h)(r.first, std::move(r.second));
         });
     };
-    auto strand = op->strand();
-    auto slot = op->slot();
-    asio::co_spawn(strand, operation_entry<Result>(std::move(op), std::move(body)),
-                   asio::bind_cancellation_slot(slot, std::move(completion)));
+    auto ex = op->executor();
+    asio::co_spawn(ex, operation_entry<Result>(std::move(op), std::move(body)), std::move(completion));
 }
 
 }  // namespace vovrest::detail

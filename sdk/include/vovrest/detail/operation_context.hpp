@@ -1,17 +1,23 @@
-// The per-operation context every layer of one session operation shares: the strand it runs on,
-// one cancellation signal fed by the caller's slot and by one deadline timer, and which deadline
-// fired. Keeping a single signal means every wait (token, connection, socket) is cancelled the
-// same way. Thread-safety: used only from the operation's strand.
+// The per-operation context every layer of one session operation shares: the executor its steps
+// complete on, one cancellation signal fed by the caller's slot and by one deadline timer, and
+// which of the two fired. Every step binds the same signal (step_token()), so every wait (token,
+// connection, socket) is cancelled the same way whether the operation runs as its own coroutine
+// or inside the caller's. Thread-safety: used only from the operation's executor, which runs one
+// handler at a time (a strand of its own, or an executor the caller promised is serialized).
 #pragma once
 
 #include <vovrest/error.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -24,23 +30,44 @@ class operation_context : public std::enable_shared_from_this<operation_context>
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit operation_context(const boost::asio::any_io_executor& ex)
-        : strand_(make_operation_strand(ex)), timer_(strand_)
+    // `ex` runs one handler at a time: see serialized_executor().
+    explicit operation_context(boost::asio::any_io_executor ex) : executor_(std::move(ex)), timer_(executor_) {}
+
+    // From Asio's per-thread recycling cache: no malloc per operation in the steady state.
+    static std::shared_ptr<operation_context> make(boost::asio::any_io_executor ex)
     {
+        return std::allocate_shared<operation_context>(boost::asio::recycling_allocator<operation_context>(),
+                                                       std::move(ex));
     }
 
-    const boost::asio::any_io_executor& strand() const noexcept { return strand_; }
+    const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
 
-    // A strand over the io_context's own executor when that is what the session was given: it fits
-    // any_io_executor's small buffer (24 bytes), where strand<any_io_executor> is heap-allocated at
-    // every type-erased copy (8 to 19 allocations per request).
-    static boost::asio::any_io_executor make_operation_strand(const boost::asio::any_io_executor& ex)
+    // Where an operation may run: `session_ex` itself when it is already serialized (the caller's
+    // promise, or a strand), else a strand of its own over it.
+    static boost::asio::any_io_executor serialized_executor(const boost::asio::any_io_executor& session_ex,
+                                                            bool already_serialized)
     {
-        if (const auto* io = ex.target<boost::asio::io_context::executor_type>())
+        if (already_serialized)
+            return session_ex;
+        // A strand over the io_context's own executor fits any_io_executor's small buffer (24
+        // bytes); strand<any_io_executor> is heap-allocated at every type-erased copy.
+        if (const auto* io = session_ex.target<boost::asio::io_context::executor_type>())
             return boost::asio::make_strand(*io);
-        return boost::asio::make_strand(ex);
+        return boost::asio::make_strand(session_ex);
     }
-    boost::asio::cancellation_slot slot() noexcept { return signal_.slot(); }
+    static bool is_strand(const boost::asio::any_io_executor& ex) noexcept
+    {
+        return ex.target<boost::asio::strand<boost::asio::io_context::executor_type>>() != nullptr ||
+               ex.target<boost::asio::strand<boost::asio::any_io_executor>>() != nullptr;
+    }
+
+    // The completion token of every step of the operation: its one cancellation signal, errors as
+    // values (a cancelled step reports operation_aborted instead of throwing).
+    auto step_token() noexcept
+    {
+        return boost::asio::bind_cancellation_slot(signal_.slot(),
+                                                   boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
 
     // The whole operation must end by `deadline` (clock::time_point::max(): none).
     void set_operation_deadline(clock::time_point deadline) noexcept { operation_deadline_ = deadline; }
@@ -55,11 +82,14 @@ public:
         ++arming_;
         if (deadline == clock::time_point::max())
         {
-            timer_.cancel();
+            disarm_timer();
             return;
         }
         timer_.expires_at(deadline);
+        timer_waiting_ = true;
         timer_.async_wait([self = shared_from_this(), armed = arming_](boost::system::error_code ec) {
+            if (armed == self->arming_)
+                self->timer_waiting_ = false;
             if (!ec && armed == self->arming_)
             {
                 self->timed_out_ = true;
@@ -70,10 +100,10 @@ public:
     void disarm()
     {
         ++arming_;
-        timer_.cancel();
+        disarm_timer();
     }
 
-    // Cancellation from the caller, delivered on the strand.
+    // Cancellation from the caller, delivered on the operation's executor.
     void cancel(boost::asio::cancellation_type type)
     {
         cancelled_ = true;
@@ -97,11 +127,23 @@ public:
     }
 
 private:
-    boost::asio::any_io_executor strand_;
+    // A wait left pending would keep the io_context running for nothing; cancelling a timer with
+    // no wait costs a lock in the timer service, so it is skipped.
+    void disarm_timer()
+    {
+        if (timer_waiting_)
+        {
+            timer_waiting_ = false;
+            timer_.cancel();
+        }
+    }
+
+    boost::asio::any_io_executor executor_;
     boost::asio::steady_timer timer_;
     boost::asio::cancellation_signal signal_;
     clock::time_point operation_deadline_ = clock::time_point::max();
     std::uint64_t arming_ = 0;
+    bool timer_waiting_ = false;
     bool timed_out_ = false;
     bool cancelled_ = false;
 };
