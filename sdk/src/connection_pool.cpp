@@ -52,11 +52,11 @@ void connection_pool::note_reused()
     observer_.emit(event_kind::connection_reused);
 }
 
-bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_code& ec)
+bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_code& ec, bool idempotent)
 {
     std::vector<connection_ptr> dead;
     std::unique_lock lock(mutex_);
-    const bool placed = try_place_locked(conn, ec, dead);
+    const bool placed = try_place_locked(conn, ec, dead, idempotent);
     lock.unlock();
     drop(dead);
     if (conn)
@@ -65,7 +65,7 @@ bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_cod
 }
 
 bool connection_pool::try_place_locked(connection_ptr& conn, boost::system::error_code& ec,
-                                       std::vector<connection_ptr>& dead)
+                                       std::vector<connection_ptr>& dead, bool idempotent)
 {
     if (shut_down_)
     {
@@ -78,7 +78,7 @@ bool connection_pool::try_place_locked(connection_ptr& conn, boost::system::erro
     {
         connection_ptr candidate = std::move(idle_.back());
         idle_.pop_back();
-        if (candidate->alive_while_idle())
+        if ((idempotent && now - candidate->idle_since < recent_idle) || candidate->alive_while_idle())
         {
             candidate->reused = true;
             conn = std::move(candidate);

@@ -1,0 +1,105 @@
+// The keep-alive pool without sockets: which idle connections are peeked at before reuse, which
+// are dropped, and that the cap holds.
+#include <vovrest/detail/connection_pool.hpp>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace vovrest::detail {
+namespace {
+
+// A connection whose idle check answers `alive` and counts how often it was asked.
+struct scripted_connection final : connection
+{
+    bool alive = true;
+    int checks = 0;
+    bool closed = false;
+    bool alive_while_idle() noexcept override
+    {
+        ++checks;
+        return alive;
+    }
+    void close() noexcept override { closed = true; }
+};
+
+struct pool_fixture : ::testing::Test
+{
+    session_observer observer;
+    connection_pool pool{2, std::chrono::seconds(30), observer};
+
+    // Opens a connection through the pool's slot and releases it as reusable.
+    scripted_connection* open_and_release()
+    {
+        connection_pool::connection_ptr slot;
+        boost::system::error_code ec;
+        EXPECT_TRUE(pool.try_acquire(slot, ec));
+        EXPECT_FALSE(slot);  // a reserved slot: the caller opens the connection
+        auto conn = std::make_unique<scripted_connection>();
+        auto* raw = conn.get();
+        pool.release(std::move(conn), true);
+        return raw;
+    }
+};
+
+TEST_F(pool_fixture, idempotent_request_reuses_a_just_released_connection_without_a_peek)
+{
+    auto* conn = open_and_release();
+    connection_pool::connection_ptr got;
+    boost::system::error_code ec;
+    ASSERT_TRUE(pool.try_acquire(got, ec, true));
+    EXPECT_EQ(got.get(), conn);
+    EXPECT_EQ(conn->checks, 0);
+    EXPECT_TRUE(got->reused);
+    EXPECT_EQ(observer.snapshot().connections_reused, 1u);
+}
+
+TEST_F(pool_fixture, non_idempotent_request_always_peeks)
+{
+    auto* conn = open_and_release();
+    connection_pool::connection_ptr got;
+    boost::system::error_code ec;
+    ASSERT_TRUE(pool.try_acquire(got, ec, false));
+    EXPECT_EQ(got.get(), conn);
+    EXPECT_EQ(conn->checks, 1);
+}
+
+TEST_F(pool_fixture, connection_idle_longer_than_recent_idle_is_peeked_even_for_a_get)
+{
+    auto* conn = open_and_release();
+    conn->idle_since -= connection_pool::recent_idle;  // as if released that long ago
+    connection_pool::connection_ptr got;
+    boost::system::error_code ec;
+    ASSERT_TRUE(pool.try_acquire(got, ec, true));
+    EXPECT_EQ(got.get(), conn);
+    EXPECT_EQ(conn->checks, 1);
+}
+
+TEST_F(pool_fixture, connection_closed_by_the_server_while_idle_is_dropped_and_its_slot_reused)
+{
+    auto* conn = open_and_release();
+    conn->alive = false;
+    connection_pool::connection_ptr got;
+    boost::system::error_code ec;
+    ASSERT_TRUE(pool.try_acquire(got, ec, false));
+    EXPECT_FALSE(got);  // the dead one was dropped: a slot to open a new connection instead
+    EXPECT_TRUE(conn->closed);
+    EXPECT_EQ(observer.snapshot().connections_dropped, 1u);
+    EXPECT_EQ(pool.open_connections(), 1u);  // the new slot only
+}
+
+TEST_F(pool_fixture, never_more_than_max_connections)
+{
+    connection_pool::connection_ptr a, b, c;
+    boost::system::error_code ec;
+    EXPECT_TRUE(pool.try_acquire(a, ec));
+    EXPECT_TRUE(pool.try_acquire(b, ec));
+    EXPECT_FALSE(pool.try_acquire(c, ec));  // full: the caller must wait
+    EXPECT_EQ(pool.open_connections(), 2u);
+    pool.release_slot();
+    pool.release_slot();
+    EXPECT_EQ(pool.open_connections(), 0u);
+}
+
+}  // namespace
+}  // namespace vovrest::detail
