@@ -77,14 +77,17 @@ def main(results_dir, bench_dir):
     w("benchmarks/run                       # builds the release preset, runs everything below, writes this file")
     w("build/release/tools/vovrest-fake-server --threads 1 &   # prints: listening on http://127.0.0.1:PORT")
     w("build/release/benchmarks/vovrest-bench --url URL --password-file F --client sdk|raw|naive|blocking \\")
-    w("    --connections K --concurrency 64 --duration 5")
+    w("    --connections K --concurrency 64 --duration 5 [--sdk-strands]")
     w("wrk -t2 -cK -d5s --latency -H \"Authorization: Bearer:<token>\" URL/api/v3/project/1/version")
     w("/usr/bin/python3 benchmarks/python_requests_loop.py --url URL --duration 5")
     w("valgrind --tool=callgrind build/release/benchmarks/vovrest-bench --url URL --client sdk "
       "--connections 8 --concurrency 64 --requests 2000")
     w("build/release/benchmarks/vovrest-micro-bench")
     w("```\n")
-    w("Clients: **sdk** is vovrest (one `session`, N coroutines calling `async_get`); **raw** is a "
+    w("Clients: **sdk** is vovrest (one `session`, N coroutines calling `async_get` with "
+      "`as_tuple(use_awaitable)`; one thread runs the io_context, so the session is told "
+      "`session_params::single_threaded`; `--sdk-strands` runs the session's thread-safe default, a "
+      "strand per operation, where the tables say so); **raw** is a "
       "minimal hand-written Beast coroutine client (one token fetched once, K keep-alive connections "
       "shared by N coroutines, request messages built once per connection): the floor of Asio + "
       "Beast; **naive** is raw plus a new token before every request (a script calling the original "
