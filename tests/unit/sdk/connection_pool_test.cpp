@@ -9,33 +9,42 @@
 namespace vovrest::detail {
 namespace {
 
-// A connection whose idle check answers `alive` and counts how often it was asked.
-struct scripted_connection final : connection
+// What a test scripts and observes of one connection; outlives the connection, which the pool
+// destroys when it drops it.
+struct connection_script
 {
     bool alive = true;
     int checks = 0;
     bool closed = false;
+};
+
+// A connection whose idle check answers script.alive and counts how often it was asked.
+struct scripted_connection final : connection
+{
+    explicit scripted_connection(connection_script& s) : script(s) {}
     bool alive_while_idle() noexcept override
     {
-        ++checks;
-        return alive;
+        ++script.checks;
+        return script.alive;
     }
-    void close() noexcept override { closed = true; }
+    void close() noexcept override { script.closed = true; }
+    connection_script& script;
 };
 
 struct pool_fixture : ::testing::Test
 {
     session_observer observer;
     connection_pool pool{2, std::chrono::seconds(30), observer};
+    connection_script script;
 
     // Opens a connection through the pool's slot and releases it as reusable.
-    scripted_connection* open_and_release()
+    connection* open_and_release()
     {
         connection_pool::connection_ptr slot;
         boost::system::error_code ec;
         EXPECT_TRUE(pool.try_acquire(slot, ec));
         EXPECT_FALSE(slot);  // a reserved slot: the caller opens the connection
-        auto conn = std::make_unique<scripted_connection>();
+        auto conn = std::make_unique<scripted_connection>(script);
         auto* raw = conn.get();
         pool.release(std::move(conn), true);
         return raw;
@@ -49,7 +58,7 @@ TEST_F(pool_fixture, idempotent_request_reuses_a_just_released_connection_withou
     boost::system::error_code ec;
     ASSERT_TRUE(pool.try_acquire(got, ec, true));
     EXPECT_EQ(got.get(), conn);
-    EXPECT_EQ(conn->checks, 0);
+    EXPECT_EQ(script.checks, 0);
     EXPECT_TRUE(got->reused);
     EXPECT_EQ(observer.snapshot().connections_reused, 1u);
 }
@@ -61,7 +70,7 @@ TEST_F(pool_fixture, non_idempotent_request_always_peeks)
     boost::system::error_code ec;
     ASSERT_TRUE(pool.try_acquire(got, ec, false));
     EXPECT_EQ(got.get(), conn);
-    EXPECT_EQ(conn->checks, 1);
+    EXPECT_EQ(script.checks, 1);
 }
 
 TEST_F(pool_fixture, connection_idle_longer_than_recent_idle_is_peeked_even_for_a_get)
@@ -72,18 +81,18 @@ TEST_F(pool_fixture, connection_idle_longer_than_recent_idle_is_peeked_even_for_
     boost::system::error_code ec;
     ASSERT_TRUE(pool.try_acquire(got, ec, true));
     EXPECT_EQ(got.get(), conn);
-    EXPECT_EQ(conn->checks, 1);
+    EXPECT_EQ(script.checks, 1);
 }
 
 TEST_F(pool_fixture, connection_closed_by_the_server_while_idle_is_dropped_and_its_slot_reused)
 {
-    auto* conn = open_and_release();
-    conn->alive = false;
+    open_and_release();
+    script.alive = false;
     connection_pool::connection_ptr got;
     boost::system::error_code ec;
     ASSERT_TRUE(pool.try_acquire(got, ec, false));
     EXPECT_FALSE(got);  // the dead one was dropped: a slot to open a new connection instead
-    EXPECT_TRUE(conn->closed);
+    EXPECT_TRUE(script.closed);
     EXPECT_EQ(observer.snapshot().connections_dropped, 1u);
     EXPECT_EQ(pool.open_connections(), 1u);  // the new slot only
 }
