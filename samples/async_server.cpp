@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -73,8 +74,10 @@ asio::awaitable<reply> route(vovrest::session& s, std::string target)
     co_return r;
 }
 
-// One client connection. A coroutine is a strand of its own: its socket is never touched by two
-// threads at once. (A real server would also put a deadline on each read: beast::tcp_stream.)
+// One client connection, on a strand of its own: its socket is never touched by two threads at
+// once, and the session runs this coroutine's calls inside its frame (a coroutine on a strand
+// needs no operation of its own). (A real server would also put a deadline on each read:
+// beast::tcp_stream.)
 asio::awaitable<void> serve(server& srv, tcp::socket socket)
 {
     boost::beast::flat_buffer buffer;
@@ -105,7 +108,7 @@ asio::awaitable<void> listen(server& srv, tcp::acceptor acceptor)
     std::cout << "listening on http://127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;
     for (;;) {
         tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
-        asio::co_spawn(acceptor.get_executor(), serve(srv, std::move(socket)), report);
+        asio::co_spawn(asio::make_strand(acceptor.get_executor()), serve(srv, std::move(socket)), report);
     }
 }
 
