@@ -255,7 +255,7 @@ struct http_transport::impl
         {
             connection_pool::connection_ptr conn;
             error_code aec;
-            if (!pool.try_acquire(conn, aec, request.idempotent() && !want_fresh))
+            if (!pool.try_acquire(conn, aec, request.idempotent()))
             {
                 op.arm({});
                 auto [wec, waited] = co_await pool.async_acquire(op.executor(), op.step_token());

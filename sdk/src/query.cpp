@@ -3,9 +3,6 @@
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/query.hpp>
 
-#include <charconv>
-#include <iterator>
-#include <limits>
 #include <string>
 #include <string_view>
 
@@ -106,68 +103,23 @@ query_params query::params() const
 
 std::string query::target() const
 {
-    // What params() would give, written straight into one string: this is built for each query,
-    // and the copies and the vector of params() would be most of its cost. query_builder_test
-    // holds the two to the same answer.
-    char limit_text[std::numeric_limits<std::size_t>::digits10 + 1];
-    std::string_view limit;
-    if (limit_ != 0)
-    {
-        const auto end = std::to_chars(std::begin(limit_text), std::end(limit_text), limit_).ptr;
-        limit = std::string_view(limit_text, static_cast<std::size_t>(end - limit_text));
-    }
-    const std::string_view format = to_string(format_);
-
-    // Room for the worst case, every character escaped as %XX: one allocation.
-    constexpr std::size_t escaped = 3;
+    // The same encoder as the session's, so that this is what goes on the wire.
+    const query_params params = this->params();
     std::size_t size = query_path.size();
-    if (!select_.empty())
-    {
-        size += sizeof "?select=" + escaped * select_.size();  // a comma between fields at most
-        for (const auto& field : select_)
-            size += escaped * field.size();
-    }
-    for (std::string_view value : {std::string_view(from_), std::string_view(where_), std::string_view(order_)})
-        size += sizeof "&order=" + escaped * value.size();  // "&from=" and "&where=" are no longer
-    size += sizeof "&limit=" + limit.size() + sizeof "&format=" + format.size();
+    for (const auto& [name, value] : params)
+        size += 2 + name.size() + 3 * value.size();  // room for every byte escaped as %XX
     std::string out;
     out.reserve(size);
     out += query_path;
-
-    // The same encoder as the session's, so that this is what goes on the wire.
     char separator = '?';
-    const auto start = [&](std::string_view name) {
+    for (const auto& [name, value] : params)
+    {
         out += separator;
         separator = '&';
-        out += name;  // every name is unreserved
+        detail::append_encoded(out, name, false);
         out += '=';
-    };
-    const auto add = [&](std::string_view name, std::string_view value) {
-        start(name);
         detail::append_encoded(out, value, false);
-    };
-    if (!select_.empty())
-    {
-        // As params() joins them: a comma before a field once the text so far is not empty.
-        start("select");
-        bool joined_empty = true;
-        for (const auto& field : select_)
-        {
-            if (!joined_empty)
-                detail::append_encoded(out, ",", false);
-            detail::append_encoded(out, field, false);
-            joined_empty = joined_empty && field.empty();
-        }
     }
-    if (!from_.empty())
-        add("from", from_);
-    if (!where_.empty())
-        add("where", where_);
-    if (!order_.empty())
-        add("order", order_);
-    if (!limit.empty())
-        add("limit", limit);
-    add("format", format);
     return out;
 }
 

@@ -12,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
 #include <tuple>
 #include <variant>
 
@@ -276,9 +275,7 @@ asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(req
     // Inside the caller's coroutine, on its serialized executor: the caller's cancellation
     // reaches the operation's signal through a handler in the coroutine's cancellation slot, and
     // throw_if_cancelled is off meanwhile so that every step ends with an error code and clean-up.
-    auto op = detail::operation_context::make(caller);
-    if (self->params.operation_timeout.count() > 0)
-        op->set_operation_deadline(std::chrono::steady_clock::now() + self->params.operation_timeout);
+    auto op = detail::operation_context::make(caller, self->params.operation_timeout);
     auto caller_state = co_await asio::this_coro::cancellation_state;
     if (caller_state.cancelled() != asio::cancellation_type::none)
         co_return std::tuple<error_code, response>(asio::error::operation_aborted, response());

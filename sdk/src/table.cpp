@@ -28,35 +28,6 @@ std::optional<std::int64_t> integer_of(const json::value& v) noexcept
     return std::nullopt;
 }
 
-// The positions the columns have claimed so far. Tables are narrow: a wide one is rare enough to
-// pay for an allocation.
-class claimed_positions
-{
-public:
-    explicit claimed_positions(std::size_t width) : wide_(width > 64 ? width : 0, false) {}
-
-    // False when the position was already claimed.
-    bool claim(std::size_t position)
-    {
-        if (!wide_.empty())
-        {
-            if (wide_[position])
-                return false;
-            wide_[position] = true;
-            return true;
-        }
-        const std::uint64_t bit = std::uint64_t{1} << position;
-        if ((narrow_ & bit) != 0)
-            return false;
-        narrow_ |= bit;
-        return true;
-    }
-
-private:
-    std::uint64_t narrow_ = 0;
-    std::vector<bool> wide_;
-};
-
 // Fills `out` from `body`; returns the reason when the shape is wrong.
 std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64_t& endrow, std::string& query,
                        std::string& errormsg, std::vector<std::string>& columns,
@@ -110,7 +81,7 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
     const json::array& col_array = cols->get_array();
     const std::size_t width = col_array.size();
     columns.assign(width, std::string{});
-    claimed_positions taken(width);
+    std::vector<bool> taken(width, false);
     for (std::size_t i = 0; i < width; ++i)
     {
         const json::value& c = col_array[i];
@@ -134,8 +105,9 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
         }
         else
             return "a column is neither a name nor {\"col\", \"field\"}";
-        if (!taken.claim(position))
+        if (taken[position])
             return "two columns claim the same position";
+        taken[position] = true;
         columns[position].assign(name);
     }
 

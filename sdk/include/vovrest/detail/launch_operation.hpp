@@ -58,9 +58,7 @@ void launch_operation(boost::asio::any_io_executor run_on, std::chrono::steady_c
                       operation_handler<Result> handler, Body body)
 {
     namespace asio = boost::asio;
-    auto op = operation_context::make(std::move(run_on));
-    if (timeout.count() > 0)
-        op->set_operation_deadline(std::chrono::steady_clock::now() + timeout);
+    auto op = operation_context::make(std::move(run_on), timeout);
 
     auto caller_slot = asio::get_associated_cancellation_slot(handler);
     if (caller_slot.is_connected())

@@ -34,10 +34,14 @@ public:
     explicit operation_context(boost::asio::any_io_executor ex) : executor_(std::move(ex)), timer_(executor_) {}
 
     // From Asio's per-thread recycling cache: no malloc per operation in the steady state.
-    static std::shared_ptr<operation_context> make(boost::asio::any_io_executor ex)
+    // `timeout`: the whole operation's (zero: none).
+    static std::shared_ptr<operation_context> make(boost::asio::any_io_executor ex, clock::duration timeout)
     {
-        return std::allocate_shared<operation_context>(boost::asio::recycling_allocator<operation_context>(),
-                                                       std::move(ex));
+        auto op = std::allocate_shared<operation_context>(boost::asio::recycling_allocator<operation_context>(),
+                                                          std::move(ex));
+        if (timeout.count() > 0)
+            op->operation_deadline_ = clock::now() + timeout;
+        return op;
     }
 
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
@@ -69,9 +73,6 @@ public:
                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
     }
 
-    // The whole operation must end by `deadline` (clock::time_point::max(): none).
-    void set_operation_deadline(clock::time_point deadline) noexcept { operation_deadline_ = deadline; }
-
     // Arms the deadline of the next step (connect, handshake, request), bounded by the
     // operation's deadline; `step` = zero means only the operation's deadline applies.
     void arm(clock::duration step)
@@ -82,14 +83,11 @@ public:
         ++arming_;
         if (deadline == clock::time_point::max())
         {
-            disarm_timer();
+            timer_.cancel();
             return;
         }
         timer_.expires_at(deadline);
-        timer_waiting_ = true;
         timer_.async_wait([self = shared_from_this(), armed = arming_](boost::system::error_code ec) {
-            if (armed == self->arming_)
-                self->timer_waiting_ = false;
             if (!ec && armed == self->arming_)
             {
                 self->timed_out_ = true;
@@ -97,10 +95,12 @@ public:
             }
         });
     }
+    // A wait left pending would keep the io_context running for nothing. (Cancelling a timer with
+    // no wait is free: Asio checks that first.)
     void disarm()
     {
         ++arming_;
-        disarm_timer();
+        timer_.cancel();
     }
 
     // Cancellation from the caller, delivered on the operation's executor.
@@ -127,23 +127,11 @@ public:
     }
 
 private:
-    // A wait left pending would keep the io_context running for nothing; cancelling a timer with
-    // no wait costs a lock in the timer service, so it is skipped.
-    void disarm_timer()
-    {
-        if (timer_waiting_)
-        {
-            timer_waiting_ = false;
-            timer_.cancel();
-        }
-    }
-
     boost::asio::any_io_executor executor_;
     boost::asio::steady_timer timer_;
     boost::asio::cancellation_signal signal_;
     clock::time_point operation_deadline_ = clock::time_point::max();
     std::uint64_t arming_ = 0;
-    bool timer_waiting_ = false;
     bool timed_out_ = false;
     bool cancelled_ = false;
 };
