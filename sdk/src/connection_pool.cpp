@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace asio = boost::asio;
@@ -97,7 +98,8 @@ bool connection_pool::try_place_locked(connection_ptr& conn, boost::system::erro
     return false;
 }
 
-void connection_pool::start_acquire(const asio::any_io_executor& resume_on, acquire_handler handler)
+void connection_pool::start_acquire(const asio::any_io_executor& resume_on, bool ahead_of_queue,
+                                    acquire_handler handler)
 {
     std::vector<connection_ptr> dead;
     connection_ptr conn;
@@ -114,7 +116,11 @@ void connection_pool::start_acquire(const asio::any_io_executor& resume_on, acqu
     }
     const auto id = ++next_waiter_id_;
     auto slot = asio::get_associated_cancellation_slot(handler);
-    waiters_.push_back(waiter{id, resume_on, std::move(handler)});
+    if (ahead_of_queue)
+        waiters_.insert(std::next(waiters_.begin(), static_cast<std::ptrdiff_t>(waiters_ahead_++)),
+                        waiter{id, resume_on, std::move(handler)});
+    else
+        waiters_.push_back(waiter{id, resume_on, std::move(handler)});
     if (slot.is_connected())
     {
         slot.assign([this, id, alive = alive_](asio::cancellation_type) {
@@ -132,6 +138,8 @@ void connection_pool::cancel_waiter(std::uint64_t id)
     auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const waiter& w) { return w.id == id; });
     if (it == waiters_.end())
         return;  // already served
+    if (static_cast<std::size_t>(std::distance(waiters_.begin(), it)) < waiters_ahead_)
+        --waiters_ahead_;
     waiter w = std::move(*it);
     waiters_.erase(it);
     lock.unlock();
@@ -145,8 +153,7 @@ void connection_pool::release(connection_ptr conn, bool reusable)
     {
         if (!waiters_.empty())
         {
-            waiter w = std::move(waiters_.front());
-            waiters_.pop_front();
+            waiter w = take_first_waiter_locked();
             conn->reused = true;
             lock.unlock();
             note_reused();
@@ -174,13 +181,21 @@ void connection_pool::release_slot()
     if (!waiters_.empty() && !shut_down_)
     {
         // The slot passes straight to the first waiter, which opens a new connection.
-        waiter w = std::move(waiters_.front());
-        waiters_.pop_front();
+        waiter w = take_first_waiter_locked();
         lock.unlock();
         hand_over(std::move(w), {}, nullptr);
         return;
     }
     --open_;
+}
+
+connection_pool::waiter connection_pool::take_first_waiter_locked()
+{
+    waiter w = std::move(waiters_.front());
+    waiters_.pop_front();
+    if (waiters_ahead_ > 0)
+        --waiters_ahead_;
+    return w;
 }
 
 void connection_pool::evict_expired_locked(std::chrono::steady_clock::time_point now,
@@ -198,7 +213,7 @@ void connection_pool::evict_expired_locked(std::chrono::steady_clock::time_point
 void connection_pool::shutdown()
 {
     std::vector<connection_ptr> idle;
-    std::deque<waiter> waiters;
+    std::list<waiter> waiters;
     {
         std::lock_guard lock(mutex_);
         if (shut_down_)
@@ -206,6 +221,7 @@ void connection_pool::shutdown()
         shut_down_ = true;
         idle.swap(idle_);
         waiters.swap(waiters_);
+        waiters_ahead_ = 0;
         open_ -= idle.size();
     }
     for (auto& c : idle)

@@ -251,6 +251,7 @@ struct http_transport::impl
         int unsent_retries = 0;
         bool resent_after_bytes = false;
         bool want_fresh = false;  // after a failure on a kept-alive connection
+        result.needs_token = false;
         for (;;)
         {
             connection_pool::connection_ptr conn;
@@ -258,7 +259,7 @@ struct http_transport::impl
             if (!pool.try_acquire(conn, aec, request.idempotent()))
             {
                 op.arm({});
-                auto [wec, waited] = co_await pool.async_acquire(op.executor(), op.step_token());
+                auto [wec, waited] = co_await pool.async_acquire(op.executor(), request.ahead_of_queue, op.step_token());
                 aec = wec;
                 conn = std::move(waited);
             }
@@ -287,6 +288,13 @@ struct http_transport::impl
                     co_return oec;
                 }
                 conn = std::move(opened);
+            }
+            if (request.authorizer && !request.authorizer->attach(request))
+            {
+                // Nothing was written: the connection serves the next caller.
+                pool.release(std::move(conn), true);
+                result.needs_token = true;
+                co_return error_code{};
             }
 
             exchange_outcome outcome;

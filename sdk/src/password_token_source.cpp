@@ -46,6 +46,7 @@ asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source
     request.method = "POST";
     request.target = "/api/v3/token";
     request.content_type = "application/x-www-form-urlencoded";
+    request.ahead_of_queue = true;  // the requests queued for a connection may be waiting for it
     request.body.reserve(32 + username_.size() + 3 * password.size());
     request.body = "username=";
     append_encoded(request.body, username_, true);

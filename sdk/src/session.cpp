@@ -70,6 +70,26 @@ private:
     asio::cancellation_slot slot_;
 };
 
+// Attaches the session's token once the transport holds a connection (request_authorizer): the
+// fast path, or a ticket the operation waited for, which is sent as it is even if its token is
+// already in the hard window, so that a token dead on arrival still makes progress.
+struct ticket_authorizer final : detail::request_authorizer
+{
+    explicit ticket_authorizer(detail::token_pipeline& p) : tokens(p) {}
+
+    bool attach(detail::http_request& request) override
+    {
+        if (!std::exchange(waited_for, false) && !tokens.try_acquire(ticket))
+            return false;
+        request.authorization = ticket.authorization;
+        return true;
+    }
+
+    detail::token_pipeline& tokens;
+    detail::token_ticket ticket;  // the token last attached, or the one waited for
+    bool waited_for = false;
+};
+
 }  // namespace
 
 struct session::impl : std::enable_shared_from_this<session::impl>
@@ -144,32 +164,44 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         wire.content_type = req.content_type;
         wire.body = std::move(req.body);
 
-        detail::token_ticket ticket;
+        ticket_authorizer authorizer(tokens);
+        wire.authorizer = &authorizer;
         std::pair<error_code, response> outcome;
-        for (int attempt = 0;; ++attempt)
+        bool replayed = false;
+        // No token yet, or its renewal is due: wait for one before queueing for a connection, and
+        // again whenever the transport finds none at the wire. The wait holds no connection: the
+        // token request may need it.
+        bool wait_for_token = !tokens.has_usable_token();
+        for (;;)
         {
-            error_code tec;
-            if (!tokens.try_acquire(ticket))  // the fast path without a coroutine frame
-                tec = co_await acquire(op, ticket, false, diag);
-            if (tec)
+            if (wait_for_token)
             {
-                auto ec = tec;
-                outcome.first = ec;
-                break;
+                if (auto ec = co_await acquire(op, authorizer.ticket, false, diag))
+                {
+                    outcome.first = ec;
+                    break;
+                }
+                authorizer.waited_for = true;
+                wait_for_token = false;
             }
-            wire.authorization = ticket.authorization;
             detail::http_result answer;
             if (auto ec = co_await transport.exchange(op, wire, answer))
             {
                 outcome.first = ec;
                 break;
             }
-            if (answer.status == 401 && attempt == 0)
+            if (answer.needs_token)
+            {
+                wait_for_token = true;
+                continue;
+            }
+            if (answer.status == 401 && !replayed)
             {
                 // Tied to the generation that was sent: renews only if it is still current.
-                tokens.on_unauthorized(ticket.generation);
+                replayed = true;
+                tokens.on_unauthorized(authorizer.ticket.generation);
                 detail::session_observer::bump(observer.replays);
-                observer.emit(event_kind::replay, ticket.generation);
+                observer.emit(event_kind::replay, authorizer.ticket.generation);
                 continue;
             }
             outcome.first = detail::error_for_status(answer.status);

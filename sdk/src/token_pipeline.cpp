@@ -142,6 +142,13 @@ public:
         return false;
     }
 
+    bool has_usable_token() const noexcept
+    {
+        // Two relaxed reads that may straddle a publish: only a hint, try_acquire decides.
+        return generation_.load(std::memory_order_relaxed) != 0 &&
+               to_ns(hooks_.steady_now()) < hard_ns_.load(std::memory_order_relaxed);
+    }
+
     // ---- slow path ----
 
     void start_acquire(bool force, token_acquire_handler handler)
@@ -559,6 +566,11 @@ token_pipeline::~token_pipeline()
 bool token_pipeline::try_acquire(token_ticket& ticket) noexcept
 {
     return impl_->try_acquire(ticket);
+}
+
+bool token_pipeline::has_usable_token() const noexcept
+{
+    return impl_->has_usable_token();
 }
 
 void token_pipeline::start_acquire(bool force, token_acquire_handler handler)

@@ -72,6 +72,41 @@ TEST(token_pipeline, short_lived_tokens_are_renewed_ahead_of_expiry)
     EXPECT_EQ(s.counters().renewals_on_401, 0u);
 }
 
+// 2b. A slow server and a long queue: 200 callers on 8 connections wait about 0.6 s for one,
+// longer than a 2 s token's soft window (0.5 s). The renewal goes ahead of the queue, and each
+// request takes its token once it holds a connection, so that none carries a token that died
+// while it waited: no 401, no caller waits for a renewal.
+TEST(token_pipeline, queued_requests_never_carry_a_token_that_died_while_they_waited)
+{
+    auto sp = server_params();
+    sp.token_lifetime = 2s;
+    sp.faults.latency = 25ms;
+    testing::fake_server server(sp);
+    server.start();
+    asio::io_context io;
+    session s(io.get_executor(), client_params(server));
+    outcomes out;
+    constexpr int callers = 200;
+    for (int i = 0; i < callers; ++i)
+    {
+        spawn_counted(io, [](session& sess) -> asio::awaitable<void> {
+            // Until the second renewal has been asked for: count-based, no clock.
+            while (sess.counters().token_requests < 3)
+                co_await sess.get("/api/v3/project/1/version");
+        }(s), out);
+    }
+    io.run();
+
+    const auto stats = server.stats();
+    EXPECT_EQ(out.succeeded, callers);
+    EXPECT_EQ(out.failed(), 0);
+    EXPECT_TRUE(stats.unauthorized_by_reason.empty());
+    EXPECT_EQ(s.counters().replays, 0u);
+    EXPECT_EQ(s.counters().renewals_proactive, 2u);
+    EXPECT_EQ(s.counters().waiters, static_cast<std::uint64_t>(callers));  // for the first token only
+    EXPECT_EQ(stats.token_requests, 3u);
+}
+
 // 3. A slow token endpoint and 500 callers: never more than one token request in flight.
 TEST(token_pipeline, slow_token_endpoint_sees_one_request_in_flight)
 {

@@ -2,9 +2,14 @@
 // are dropped, and that the cap holds.
 #include <vovrest/detail/connection_pool.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace vovrest::detail {
 namespace {
@@ -34,8 +39,8 @@ struct scripted_connection final : connection
 struct pool_fixture : ::testing::Test
 {
     session_observer observer;
+    connection_script script;  // before the pool: its connections write to it until the pool is gone
     connection_pool pool{2, std::chrono::seconds(30), observer};
-    connection_script script;
 
     // Opens a connection through the pool's slot and releases it as reusable.
     connection* open_and_release()
@@ -108,6 +113,49 @@ TEST_F(pool_fixture, never_more_than_max_connections)
     pool.release_slot();
     pool.release_slot();
     EXPECT_EQ(pool.open_connections(), 0u);
+}
+
+// The token request waits ahead of the requests queued for a connection (they may all be waiting
+// for its token); each kind keeps its own order, and a cancelled one leaves no gap.
+TEST_F(pool_fixture, waiters_ahead_of_the_queue_are_served_first_in_their_order)
+{
+    boost::asio::io_context io;
+    connection_pool::connection_ptr first_slot, second_slot;
+    boost::system::error_code ec;
+    ASSERT_TRUE(pool.try_acquire(first_slot, ec));
+    ASSERT_TRUE(pool.try_acquire(second_slot, ec));  // full from here on
+    std::vector<std::string> served;
+    connection_pool::connection_ptr handed;
+    boost::asio::cancellation_signal cancel;
+    auto wait = [&](std::string name, bool ahead, boost::asio::cancellation_slot slot = {}) {
+        pool.async_acquire(io.get_executor(), ahead,
+                           boost::asio::bind_cancellation_slot(slot, [&, name](boost::system::error_code e,
+                                                                               connection_pool::connection_ptr c) {
+                               served.push_back(e ? name + " cancelled" : name);
+                               if (c)
+                                   handed = std::move(c);
+                           }));
+    };
+    wait("request 1", false);
+    wait("token 1", true);
+    wait("request 2", false);
+    wait("token 2", true, cancel.slot());
+    wait("token 3", true);
+    cancel.emit(boost::asio::cancellation_type::terminal);
+    io.run();
+
+    // One connection, released again by each waiter it reaches.
+    handed = std::make_unique<scripted_connection>(script);
+    for (int round = 0; round < 4 && handed; ++round)
+    {
+        pool.release(std::move(handed), true);
+        io.restart();
+        io.run();
+    }
+    const std::vector<std::string> expected{"token 2 cancelled", "token 1", "token 3", "request 1", "request 2"};
+    EXPECT_EQ(served, expected);
+    pool.release(std::move(handed), true);
+    pool.release_slot();
 }
 
 }  // namespace

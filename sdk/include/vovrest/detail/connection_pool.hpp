@@ -15,7 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -37,14 +37,15 @@ public:
     // `resume_on` must be the executor the token's handler runs on (the operation's): the
     // completion is posted there and calls the handler directly, without going through its
     // type-erased executor (that costs two allocations and a work-tracking dispatch per wait).
+    // `ahead_of_queue` waiters (the token request) are served before the others, in their order.
     template <class CompletionToken>
-    auto async_acquire(const boost::asio::any_io_executor& resume_on, CompletionToken&& token)
+    auto async_acquire(const boost::asio::any_io_executor& resume_on, bool ahead_of_queue, CompletionToken&& token)
     {
         return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, connection_ptr)>(
-            [this](auto handler, const boost::asio::any_io_executor& ex) {
-                start_acquire(ex, acquire_handler(std::move(handler)));
+            [this](auto handler, const boost::asio::any_io_executor& ex, bool ahead) {
+                start_acquire(ex, ahead, acquire_handler(std::move(handler)));
             },
-            token, resume_on);
+            token, resume_on, ahead_of_queue);
     }
 
     // Without waiting: true with an idle, live connection (conn set) or a reserved slot (conn
@@ -74,7 +75,8 @@ private:
         acquire_handler handler;
     };
 
-    void start_acquire(const boost::asio::any_io_executor& resume_on, acquire_handler handler);
+    void start_acquire(const boost::asio::any_io_executor& resume_on, bool ahead_of_queue, acquire_handler handler);
+    waiter take_first_waiter_locked();
     void cancel_waiter(std::uint64_t id);
     void drop(std::vector<connection_ptr>& dead);
     void note_reused();  // counts and reports a kept-alive connection served again
@@ -93,7 +95,11 @@ private:
 
     mutable std::mutex mutex_;
     std::vector<connection_ptr> idle_;  // most recently used last
-    std::deque<waiter> waiters_;
+    // A list: its elements are never move-assigned. Boost 1.81's any_completion_handler move
+    // assignment recurses without end (it rewraps `other` as a new handler), so a deque's insert
+    // or erase in the middle overflowed the stack. The first waiters_ahead_ came ahead_of_queue.
+    std::list<waiter> waiters_;
+    std::size_t waiters_ahead_ = 0;
     std::size_t open_ = 0;              // connections open or being opened
     std::uint64_t next_waiter_id_ = 0;
     bool shut_down_ = false;

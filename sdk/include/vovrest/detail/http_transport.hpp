@@ -29,7 +29,9 @@ public:
     // One request and its answer, from inside an operation coroutine running on op.executor().
     // Retries what provably never reached the server; after bytes left, idempotent requests are
     // sent once more on a fresh connection and others end with error::outcome_unknown.
-    // Never throws for I/O failures: the error_code says what happened.
+    // With a request.authorizer, the Authorization is attached once a connection is in hand,
+    // before each sending; when it has no token, the exchange ends unsent with
+    // result.needs_token. Never throws for I/O failures: the error_code says what happened.
     boost::asio::awaitable<boost::system::error_code> exchange(operation_context& op, http_request& request,
                                                               http_result& result);
 
