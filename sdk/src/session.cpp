@@ -47,27 +47,22 @@ base_url checked_url(const session_params& params)
     return *url;
 }
 
-// The caller's cancellation, forwarded to an operation run inside the caller's coroutine for as
-// long as this object lives. Both run on the caller's serialized executor: no hop is needed.
+// The caller's cancellation, followed by an operation run inside the caller's coroutine for as
+// long as this object lives (see operation_context::follow_caller).
 class caller_cancellation
 {
 public:
-    caller_cancellation(asio::cancellation_slot slot, detail::operation_context& op) : slot_(slot)
+    caller_cancellation(asio::cancellation_slot slot, detail::operation_context& op) : op_(op)
     {
-        if (slot_.is_connected())
-            slot_.assign([target = &op](asio::cancellation_type type) { target->cancel(type); });
+        op_.follow_caller(slot);
     }
     ~caller_cancellation() { stop(); }
     caller_cancellation(const caller_cancellation&) = delete;
     caller_cancellation& operator=(const caller_cancellation&) = delete;
-    void stop() noexcept
-    {
-        if (slot_.is_connected())
-            slot_.clear();
-    }
+    void stop() noexcept { op_.stop_following_caller(); }
 
 private:
-    asio::cancellation_slot slot_;
+    detail::operation_context& op_;
 };
 
 // Attaches the session's token once the transport holds a connection (request_authorizer): the

@@ -5,7 +5,10 @@
 #include "sdk_fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -29,8 +32,8 @@ session_params single_threaded_params(const testing::fake_server& server)
     return params;
 }
 
-// The caller gives up (a timer wins an `||`): its request ends, the connection it held is closed
-// and its slot serves the next request, which opens a new connection.
+// The caller gives up (a timer wins an `||`): its request ends as cancelled, the connection it
+// held is closed and its slot serves the next request, which opens a new connection.
 TEST(in_caller, caller_cancellation_ends_the_request_and_frees_its_connection)
 {
     auto sp = server_params();
@@ -40,22 +43,63 @@ TEST(in_caller, caller_cancellation_ends_the_request_and_frees_its_connection)
     asio::io_context io;
     auto params = single_threaded_params(server);
     params.max_connections = 1;
-    params.request_timeout = 300ms;
+    // Far beyond the caller's 100 ms, so that only the caller can end the first request, even on
+    // a machine that stalls; the second request shows the slot was freed by timing out.
+    params.request_timeout = 1s;
     session s(io.get_executor(), params);
     s.set_token("Bearer", server.issue_token_for("demo", std::chrono::hours(1)));
 
-    auto [first_won, second] = run_coroutine(io, [](session& sess) -> asio::awaitable<std::tuple<bool, boost::system::error_code>> {
+    auto [first, second] = run_coroutine(io, [](session& sess) -> asio::awaitable<std::tuple<boost::system::error_code, boost::system::error_code>> {
         diagnostics diag;
+        boost::system::error_code first_ec;
         asio::steady_timer give_up(co_await asio::this_coro::executor, 100ms);
-        auto race = co_await (sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple) ||
-                              give_up.async_wait(asio::use_awaitable));
+        co_await ([](session& s2, diagnostics& d, boost::system::error_code& out) -> asio::awaitable<void> {
+            auto [ec, answer] = co_await s2.async_get("/api/v3/project/1/project", {}, d, use_tuple);
+            out = ec;
+        }(sess, diag, first_ec) || give_up.async_wait(asio::use_awaitable));
         auto [ec, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple);
-        co_return std::tuple<bool, boost::system::error_code>(race.index() == 0, ec);
+        co_return std::tuple<boost::system::error_code, boost::system::error_code>(first_ec, ec);
     }(s));
 
-    EXPECT_FALSE(first_won);
-    EXPECT_EQ(second, error::timeout);  // its own request_timeout: it got the freed slot
+    EXPECT_EQ(first, asio::error::operation_aborted);  // the caller's doing, not its timeout
+    EXPECT_EQ(second, error::timeout);                  // its own request_timeout: it got the freed slot
     EXPECT_EQ(s.counters().connections_opened, 2u);
+}
+
+// A coroutine cancelled through the slot it was spawned with (terminal cancellation, as
+// co_spawn passes it on) ends its request as cancelled, in the frame or not.
+TEST(in_caller, cancelling_the_callers_coroutine_ends_its_request)
+{
+    for (bool single_threaded : {true, false})
+    {
+        auto sp = server_params();
+        sp.faults.never_respond = true;
+        testing::fake_server server(sp);
+        server.start();
+        asio::io_context io;
+        auto params = client_params(server);
+        params.single_threaded = single_threaded;
+        params.request_timeout = 1s;  // only the cancellation can end the request first
+        asio::cancellation_signal cancel;
+        // Once the request has its connection, the caller is cancelled (event-driven, no timer).
+        params.on_event = [&](const session_event& e) {
+            if (e.kind == event_kind::connection_opened)
+                asio::post(io, [&] { cancel.emit(asio::cancellation_type::terminal); });
+        };
+        session s(io.get_executor(), params);
+        s.set_token("Bearer", server.issue_token_for("demo", std::chrono::hours(1)));
+
+        boost::system::error_code result;
+        bool done = false;
+        asio::co_spawn(io, [](session& sess, boost::system::error_code& out) -> asio::awaitable<void> {
+            diagnostics diag;
+            auto [ec, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple);
+            out = ec;
+        }(s, result), asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr) { done = true; }));
+        io.run();
+        EXPECT_TRUE(done);
+        EXPECT_EQ(result, asio::error::operation_aborted) << "single_threaded=" << single_threaded;
+    }
 }
 
 // operation_timeout bounds the wait for a token of a request run inside the caller.

@@ -66,11 +66,31 @@ public:
     }
 
     // The completion token of every step of the operation: its one cancellation signal, errors as
-    // values (a cancelled step reports operation_aborted instead of throwing).
-    auto step_token() noexcept
+    // values (a cancelled step reports operation_aborted instead of throwing). Called just before
+    // the step starts, which is what the two fixes below rely on.
+    auto step_token()
     {
+        // Asio's use_awaitable clears the coroutine's cancellation slot whenever an awaited
+        // operation completes: the handler that forwards the caller's cancellation goes back in
+        // before every step.
+        if (caller_slot_.is_connected())
+            caller_slot_.assign([this](boost::asio::cancellation_type type) { cancel(type); });
+        // A cancellation that came while no step was waiting found nothing to end: this step
+        // ends at once (the timer fires as soon as it has started).
+        if (cancelled_)
+            fire_now();
         return boost::asio::bind_cancellation_slot(signal_.slot(),
                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+
+    // An operation run inside its caller's coroutine: `slot` is that coroutine's cancellation
+    // slot (the one its awaited operations use), followed until stop_following_caller().
+    void follow_caller(boost::asio::cancellation_slot slot) noexcept { caller_slot_ = slot; }
+    void stop_following_caller() noexcept
+    {
+        if (caller_slot_.is_connected())
+            caller_slot_.clear();
+        caller_slot_ = {};
     }
 
     // Arms the deadline of the next step (connect, handshake, request), bounded by the
@@ -86,14 +106,7 @@ public:
             timer_.cancel();
             return;
         }
-        timer_.expires_at(deadline);
-        timer_.async_wait([self = shared_from_this(), armed = arming_](boost::system::error_code ec) {
-            if (!ec && armed == self->arming_)
-            {
-                self->timed_out_ = true;
-                self->signal_.emit(boost::asio::cancellation_type::terminal);
-            }
-        });
+        wait_until(deadline);
     }
     // A wait left pending would keep the io_context running for nothing. (Cancelling a timer with
     // no wait is free: Asio checks that first.)
@@ -127,6 +140,24 @@ public:
     }
 
 private:
+    void wait_until(clock::time_point deadline)
+    {
+        timer_.expires_at(deadline);
+        timer_.async_wait([self = shared_from_this(), armed = arming_](boost::system::error_code ec) {
+            if (!ec && armed == self->arming_)
+            {
+                if (!self->cancelled_)
+                    self->timed_out_ = true;
+                self->signal_.emit(boost::asio::cancellation_type::terminal);
+            }
+        });
+    }
+    void fire_now()
+    {
+        ++arming_;
+        wait_until(clock::time_point());  // long past: fires at once
+    }
+
     boost::asio::any_io_executor executor_;
     boost::asio::steady_timer timer_;
     boost::asio::cancellation_signal signal_;
@@ -134,6 +165,7 @@ private:
     std::uint64_t arming_ = 0;
     bool timed_out_ = false;
     bool cancelled_ = false;
+    boost::asio::cancellation_slot caller_slot_;
 };
 
 }  // namespace vovrest::detail
