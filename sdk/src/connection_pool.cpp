@@ -213,7 +213,7 @@ void connection_pool::evict_expired_locked(std::chrono::steady_clock::time_point
 void connection_pool::shutdown()
 {
     std::vector<connection_ptr> idle;
-    std::list<waiter> waiters;
+    waiter_list waiters;
     {
         std::lock_guard lock(mutex_);
         if (shut_down_)

@@ -10,6 +10,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -97,8 +98,11 @@ private:
     std::vector<connection_ptr> idle_;  // most recently used last
     // A list: its elements are never move-assigned. Boost 1.81's any_completion_handler move
     // assignment recurses without end (it rewraps `other` as a new handler), so a deque's insert
-    // or erase in the middle overflowed the stack. The first waiters_ahead_ came ahead_of_queue.
-    std::list<waiter> waiters_;
+    // or erase in the middle overflowed the stack. Its nodes come from Asio's per-thread
+    // recycling cache (under load nearly every request waits). The first waiters_ahead_ came
+    // ahead_of_queue.
+    using waiter_list = std::list<waiter, boost::asio::recycling_allocator<waiter>>;
+    waiter_list waiters_;
     std::size_t waiters_ahead_ = 0;
     std::size_t open_ = 0;              // connections open or being opened
     std::uint64_t next_waiter_id_ = 0;
