@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <tuple>
+#include <utility>
 #include <variant>
 
 namespace asio = boost::asio;
@@ -197,6 +198,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
                 tokens.on_unauthorized(authorizer.ticket.generation);
                 detail::session_observer::bump(observer.replays);
                 observer.emit(event_kind::replay, authorizer.ticket.generation);
+                wait_for_token = !tokens.has_usable_token();  // usually none: it was just refused
                 continue;
             }
             outcome.first = detail::error_for_status(answer.status);

@@ -66,8 +66,8 @@ public:
     }
 
     // The completion token of every step of the operation: its one cancellation signal, errors as
-    // values (a cancelled step reports operation_aborted instead of throwing). Called just before
-    // the step starts, which is what the two fixes below rely on.
+    // values (a cancelled step reports operation_aborted instead of throwing). It is called just
+    // before the step starts: both rules below rely on that.
     auto step_token()
     {
         // Asio's use_awaitable clears the coroutine's cancellation slot whenever an awaited
