@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
-#include <iterator>
 #include <utility>
 
 namespace asio = boost::asio;
@@ -116,11 +115,11 @@ void connection_pool::start_acquire(const asio::any_io_executor& resume_on, bool
     }
     const auto id = ++next_waiter_id_;
     auto slot = asio::get_associated_cancellation_slot(handler);
-    if (ahead_of_queue)
-        waiters_.insert(std::next(waiters_.begin(), static_cast<std::ptrdiff_t>(waiters_ahead_++)),
-                        waiter{id, resume_on, std::move(handler)});
-    else
-        waiters_.push_back(waiter{id, resume_on, std::move(handler)});
+    // Behind the waiters ahead_of_queue (usually none), or at the very end.
+    auto place = ahead_of_queue ? std::find_if(waiters_.begin(), waiters_.end(),
+                                               [](const waiter& w) { return !w.ahead_of_queue; })
+                                : waiters_.end();
+    waiters_.insert(place, waiter{id, resume_on, std::move(handler), ahead_of_queue});
     if (slot.is_connected())
     {
         slot.assign([this, id, alive = alive_](asio::cancellation_type) {
@@ -138,8 +137,6 @@ void connection_pool::cancel_waiter(std::uint64_t id)
     auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const waiter& w) { return w.id == id; });
     if (it == waiters_.end())
         return;  // already served
-    if (static_cast<std::size_t>(std::distance(waiters_.begin(), it)) < waiters_ahead_)
-        --waiters_ahead_;
     waiter w = std::move(*it);
     waiters_.erase(it);
     lock.unlock();
@@ -153,7 +150,8 @@ void connection_pool::release(connection_ptr conn, bool reusable)
     {
         if (!waiters_.empty())
         {
-            waiter w = take_first_waiter_locked();
+            waiter w = std::move(waiters_.front());
+            waiters_.pop_front();
             conn->reused = true;
             lock.unlock();
             note_reused();
@@ -181,21 +179,13 @@ void connection_pool::release_slot()
     if (!waiters_.empty() && !shut_down_)
     {
         // The slot passes straight to the first waiter, which opens a new connection.
-        waiter w = take_first_waiter_locked();
+        waiter w = std::move(waiters_.front());
+        waiters_.pop_front();
         lock.unlock();
         hand_over(std::move(w), {}, nullptr);
         return;
     }
     --open_;
-}
-
-connection_pool::waiter connection_pool::take_first_waiter_locked()
-{
-    waiter w = std::move(waiters_.front());
-    waiters_.pop_front();
-    if (waiters_ahead_ > 0)
-        --waiters_ahead_;
-    return w;
 }
 
 void connection_pool::evict_expired_locked(std::chrono::steady_clock::time_point now,
@@ -221,7 +211,6 @@ void connection_pool::shutdown()
         shut_down_ = true;
         idle.swap(idle_);
         waiters.swap(waiters_);
-        waiters_ahead_ = 0;
         open_ -= idle.size();
     }
     for (auto& c : idle)

@@ -164,10 +164,10 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         wire.authorizer = &authorizer;
         std::pair<error_code, response> outcome;
         bool replayed = false;
-        // No token yet, or its renewal is due: wait for one before queueing for a connection, and
-        // again whenever the transport finds none at the wire. The wait holds no connection: the
-        // token request may need it.
-        bool wait_for_token = !tokens.has_usable_token();
+        // No token yet (first use, or just refused): wait for one before queueing for a
+        // connection, and again whenever the transport finds none usable at the wire. The wait
+        // holds no connection: the token request may need it.
+        bool wait_for_token = !tokens.has_token();
         for (;;)
         {
             if (wait_for_token)
@@ -198,7 +198,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
                 tokens.on_unauthorized(authorizer.ticket.generation);
                 detail::session_observer::bump(observer.replays);
                 observer.emit(event_kind::replay, authorizer.ticket.generation);
-                wait_for_token = !tokens.has_usable_token();  // usually none: it was just refused
+                wait_for_token = !tokens.has_token();  // usually none: it was just refused
                 continue;
             }
             outcome.first = detail::error_for_status(answer.status);

@@ -142,11 +142,9 @@ public:
         return false;
     }
 
-    bool has_usable_token() const noexcept
+    bool has_token() const noexcept
     {
-        // Two relaxed reads that may straddle a publish: only a hint, try_acquire decides.
-        return generation_.load(std::memory_order_relaxed) != 0 &&
-               to_ns(hooks_.steady_now()) < hard_ns_.load(std::memory_order_relaxed);
+        return generation_.load(std::memory_order_relaxed) != 0;
     }
 
     // ---- slow path ----
@@ -568,9 +566,9 @@ bool token_pipeline::try_acquire(token_ticket& ticket) noexcept
     return impl_->try_acquire(ticket);
 }
 
-bool token_pipeline::has_usable_token() const noexcept
+bool token_pipeline::has_token() const noexcept
 {
-    return impl_->has_usable_token();
+    return impl_->has_token();
 }
 
 void token_pipeline::start_acquire(bool force, token_acquire_handler handler)

@@ -74,10 +74,10 @@ private:
         std::uint64_t id;
         boost::asio::any_io_executor resume_on;
         acquire_handler handler;
+        bool ahead_of_queue = false;
     };
 
     void start_acquire(const boost::asio::any_io_executor& resume_on, bool ahead_of_queue, acquire_handler handler);
-    waiter take_first_waiter_locked();
     void cancel_waiter(std::uint64_t id);
     void drop(std::vector<connection_ptr>& dead);
     void note_reused();  // counts and reports a kept-alive connection served again
@@ -99,11 +99,9 @@ private:
     // A list: its elements are never move-assigned. Boost 1.81's any_completion_handler move
     // assignment recurses without end (it rewraps `other` as a new handler), so a deque's insert
     // or erase in the middle overflowed the stack. Its nodes come from Asio's per-thread
-    // recycling cache (under load nearly every request waits). The first waiters_ahead_ came
-    // ahead_of_queue.
+    // recycling cache (under load nearly every request waits). Waiters ahead_of_queue come first.
     using waiter_list = std::list<waiter, boost::asio::recycling_allocator<waiter>>;
     waiter_list waiters_;
-    std::size_t waiters_ahead_ = 0;
     std::size_t open_ = 0;              // connections open or being opened
     std::uint64_t next_waiter_id_ = 0;
     bool shut_down_ = false;

@@ -68,8 +68,9 @@ public:
     // once the ticket's string has the capacity (tokens up to 8 KiB; longer ones take a mutex).
     // False: no usable token, call async_acquire.
     bool try_acquire(token_ticket& ticket) noexcept;
-    // A hint that copies nothing: whether try_acquire would find a usable token now.
-    bool has_usable_token() const noexcept;
+    // A hint that copies nothing and reads no clock: whether a token is installed (it may be in
+    // its hard window, where try_acquire refuses it).
+    bool has_token() const noexcept;
 
     // Slow path. Completes with (error_code, token_ticket) once a usable token exists, or with the
     // renewal's error (authentication_failed, timeout, connection_failed, server_error,
