@@ -37,6 +37,7 @@ public:
         case error::job_forgotten: return "job forgotten";
         case error::session_closed: return "session closed";
         case error::queue_full: return "queue full";
+        case error::invalid_argument: return "invalid argument";
         }
         return "unknown vovrest error";
     }
@@ -66,7 +67,15 @@ std::string describe(const boost::system::error_code& ec, const diagnostics& dia
         text += std::to_string(diag.http_status);
         text += ": ";
     }
-    text += diag.server_message.empty() ? ec.message() : diag.server_message;
+    if (!diag.server_message.empty())
+        text += diag.server_message;
+    else
+        text += ec.message();
+    if (!diag.client_message.empty())
+    {
+        text += ": ";
+        text += diag.client_message;
+    }
     return text;
 }
 

@@ -12,15 +12,19 @@ namespace vovrest {
 struct diagnostics
 {
     unsigned http_status = 0;    // 0 when no response came
-    std::string server_message;  // the server's `error` or table `errormsg` text
+    std::string server_message;  // the server's `error` or table `errormsg` text, and only that
     std::string method;          // "GET", "POST", ...
     std::string path;            // path and query, never the token
+    std::string client_message;  // the client-side cause: the system or TLS reason ("Connection
+                                 // refused", "certificate verify failed: self-signed certificate")
+                                 // or what the SDK found wrong with the answer
 
-    bool empty() const noexcept { return http_status == 0 && server_message.empty() && path.empty(); }
+    bool empty() const noexcept { return http_status == 0 && server_message.empty() && client_message.empty() && path.empty(); }
     void clear() noexcept { *this = diagnostics{}; }
 };
 
-// "GET /api/v3/jobs/12: HTTP 404: no such job"
+// "GET /api/v3/jobs/12: HTTP 404: no such job"; "POST /api/v3/token: connection failed:
+// Connection refused" (the error, then the client-side cause when there is one)
 std::string describe(const boost::system::error_code& ec, const diagnostics& diag);
 
 class error_with_diagnostics : public boost::system::system_error

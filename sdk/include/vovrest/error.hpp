@@ -32,6 +32,8 @@ enum class error
     job_forgotten,              // the job is gone (the server forgot it after it finished)
     session_closed,             // the session was shut down
     queue_full,                 // more waiters than the pool allows
+    invalid_argument,           // the call cannot be sent as given (CR/LF/NUL in a path or header,
+                                // a header the session sets itself); nothing was sent
 };
 
 const boost::system::error_category& error_category() noexcept;
