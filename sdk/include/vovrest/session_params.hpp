@@ -6,6 +6,7 @@
 #include <vovrest/password_provider.hpp>
 #include <vovrest/tls_params.hpp>
 #include <vovrest/token_params.hpp>
+#include <vovrest/version.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -35,7 +36,7 @@ struct session_params
 
     std::size_t max_body_bytes = 64 * 1024 * 1024;  // larger responses: error::bad_response
     std::size_t max_header_bytes = 64 * 1024;
-    std::string user_agent = "vovrest/0.1";
+    std::string user_agent = "vovrest/" VOVREST_VERSION_STRING;
 
     event_hook on_event;                 // called from any thread; never sees a secret
 

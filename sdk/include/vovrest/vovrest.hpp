@@ -17,3 +17,4 @@
 #include <vovrest/table.hpp>
 #include <vovrest/tls_params.hpp>
 #include <vovrest/token_params.hpp>
+#include <vovrest/version.hpp>
