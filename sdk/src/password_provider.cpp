@@ -1,3 +1,4 @@
+#include <vovrest/detail/password_call.hpp>
 #include <vovrest/password_provider.hpp>
 
 #include <openssl/crypto.h>
@@ -20,26 +21,43 @@ void wipe(std::string& secret) noexcept
     secret.clear();
 }
 
+namespace detail {
+
+std::string fixed_password_fn::operator()() const
+{
+    return kept->value;
+}
+
+fixed_password_fn::holder::~holder()
+{
+    wipe(value);
+}
+
+std::string env_password_fn::operator()() const
+{
+    const char* value = std::getenv(variable.c_str());
+    return std::string(value ? value : "");
+}
+
+bool never_blocks(const password_provider& provider) noexcept
+{
+    return provider.target<fixed_password_fn>() != nullptr || provider.target<env_password_fn>() != nullptr;
+}
+
+}  // namespace detail
+
 password_provider fixed_password(std::string password)
 {
     // Shared so that copies of the provider do not multiply the secret in memory; wiped at the end.
-    struct holder
-    {
-        std::string value;
-        ~holder() { wipe(value); }
-    };
-    auto kept = std::make_shared<holder>();
-    kept->value = std::move(password);
+    detail::fixed_password_fn fn{std::make_shared<detail::fixed_password_fn::holder>()};
+    fn.kept->value = std::move(password);
     wipe(password);
-    return [kept] { return kept->value; };
+    return fn;
 }
 
 password_provider password_from_env(std::string variable)
 {
-    return [variable = std::move(variable)] {
-        const char* value = std::getenv(variable.c_str());
-        return std::string(value ? value : "");
-    };
+    return detail::env_password_fn{std::move(variable)};
 }
 
 password_provider password_from_file(std::string path)

@@ -1,6 +1,7 @@
 // The table parser takes untrusted bytes (fuzzed by tests/fuzz/table_fuzz.cpp). Tolerant where the
 // reference is silent: startrow, endrow and query may be missing; a column may be a plain name
 // instead of {"col", "field"}; columns and rows may be missing when errormsg says why.
+#include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
 #include <vovrest/detail/ascii.hpp>
 #include <vovrest/table.hpp>
@@ -133,7 +134,7 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
 
 [[noreturn]] void throw_bad_response(std::string text)
 {
-    throw error_with_diagnostics(error::bad_response, diagnostics{0, std::move(text), {}, {}});
+    throw error_with_diagnostics(error::bad_response, detail::client_failure(std::move(text)));
 }
 
 }  // namespace
@@ -189,7 +190,7 @@ table table::parse(std::string_view body, boost::system::error_code& ec, diagnos
     if (!reason.empty())
     {
         ec = error::bad_response;
-        diag.server_message = "not an Accelerator table: " + reason;
+        diag.client_message = "not an Accelerator table: " + reason;
         return table{};
     }
     if (!t.errormsg_.empty())
@@ -230,7 +231,11 @@ table_cell table::at(std::size_t row, std::string_view column) const
 void table::check() const
 {
     if (!errormsg_.empty())
-        throw error_with_diagnostics(error::query_failed, diagnostics{0, errormsg_, {}, {}});
+    {
+        diagnostics diag;
+        diag.server_message = errormsg_;
+        throw error_with_diagnostics(error::query_failed, std::move(diag));
+    }
 }
 
 }  // namespace vovrest

@@ -5,6 +5,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -23,6 +24,7 @@ enum class event_kind
     connection_opened,
     connection_reused,
     connection_dropped,
+    request_completed,    // a call ended, whatever its outcome: method, path, status, attempts, ...
 };
 
 std::string_view to_string(event_kind kind) noexcept;
@@ -30,11 +32,20 @@ std::string_view to_string(event_kind kind) noexcept;
 struct session_event
 {
     event_kind kind;
-    boost::system::error_code ec;  // for failures
-    std::uint64_t waiters = 0;     // callers waiting for a token at this moment
-    std::uint64_t generation = 0;  // token generation concerned
-    bool retry = false;            // renewal_failed: another attempt is scheduled
-    std::string_view detail;       // never a secret
+    boost::system::error_code ec{};  // for failures; request_completed: the call's outcome
+    std::uint64_t waiters = 0;       // callers waiting for a token at this moment
+    std::uint64_t generation = 0;    // token generation concerned
+    bool retry = false;              // renewal_failed: another attempt is scheduled
+    std::string_view detail{};       // never a secret
+
+    // request_completed only (valid during the hook's call; copy what you keep):
+    std::string_view method{};       // "GET", "POST", ...
+    std::string_view path{};         // the path, without the query (which may hold user data)
+    unsigned status = 0;             // the final answer's HTTP status; 0 when none came
+    unsigned attempts = 0;           // times the request went on the wire (replays and retries count)
+    std::chrono::nanoseconds elapsed{};  // from the call to its end, waits included
+    std::uint64_t bytes_sent = 0;    // request head and body, every attempt
+    std::uint64_t bytes_received = 0;// the final answer's body
 };
 
 using event_hook = std::function<void(const session_event&)>;

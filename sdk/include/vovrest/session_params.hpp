@@ -4,6 +4,7 @@
 
 #include <vovrest/events.hpp>
 #include <vovrest/password_provider.hpp>
+#include <vovrest/retry_policy.hpp>
 #include <vovrest/tls_params.hpp>
 #include <vovrest/token_params.hpp>
 #include <vovrest/version.hpp>
@@ -33,6 +34,10 @@ struct session_params
     std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(60);
     // Whole operation: token wait, connection wait, retries, replay (zero: none).
     std::chrono::steady_clock::duration operation_timeout = std::chrono::seconds(0);
+
+    // Which failed calls are sent again, how often, and how long is waited in between (each
+    // request may set its own: request::retry). The retries that need no policy are always made.
+    retry_policy retry;
 
     std::size_t max_body_bytes = 64 * 1024 * 1024;  // larger responses: error::bad_response
     std::size_t max_header_bytes = 64 * 1024;

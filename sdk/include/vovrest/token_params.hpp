@@ -28,7 +28,16 @@ struct token_params
     std::chrono::steady_clock::duration backoff_max = std::chrono::seconds(10);
     unsigned max_attempts = 6;  // token requests per renewal before the waiters get the error
     // Deadline of one token request, whatever happens to the callers waiting for it.
-    std::chrono::steady_clock::duration renewal_timeout = std::chrono::seconds(30);
+    std::chrono::steady_clock::duration renewal_timeout = std::chrono::seconds(15);
+    // Deadline of a whole renewal, its retries and backoff included: authorize() and every caller
+    // waiting for a token get an answer within it (error::timeout, or the last failure's error).
+    std::chrono::steady_clock::duration renewal_deadline = std::chrono::seconds(30);
+    // A token refused by 401 before the server accepted it, twice in a row (a server that rejects
+    // every token): no renewal on 401 for this long, doubling each time up to hold_max; callers
+    // fail at once with error::unauthorized and the server's text meanwhile. A few token requests
+    // per minute at most, however the server answers.
+    std::chrono::steady_clock::duration hold_initial = std::chrono::seconds(15);
+    std::chrono::steady_clock::duration hold_max = std::chrono::minutes(5);
     // iat within this of the local wall clock: exp is trusted against the wall clock.
     std::chrono::steady_clock::duration clock_agreement = std::chrono::seconds(5);
 };
