@@ -1,3 +1,4 @@
+#include <vovrest/detail/backoff.hpp>
 #include <vovrest/detail/request_fsm.hpp>
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
@@ -217,14 +218,7 @@ request_action request_fsm::retry_later(const request_event& event, std::optiona
     const retry_policy& policy = traits_.policy;
     if (retries_ + 1 >= std::max(policy.max_attempts, 1u))
         return otherwise;
-    duration base = policy.initial_backoff;
-    for (unsigned i = 0; i < retries_ && base < policy.max_backoff; ++i)
-        base *= 2;
-    base = std::clamp(base, duration::zero(), std::max(policy.max_backoff, duration::zero()));
-    const double jitter = std::clamp(event.jitter, 0.0, 1.0);
-    duration delay = base - std::chrono::duration_cast<duration>(base * (0.5 * jitter));
-    if (asked)
-        delay = std::max(delay, *asked);
+    const duration delay = backoff_delay(policy.initial_backoff, policy.max_backoff, retries_ + 1, event.jitter, asked);
     if (event.time_left && delay >= *event.time_left)
         return otherwise;  // the operation's deadline would pass first: the caller gets the failure now
     ++retries_;

@@ -1,5 +1,6 @@
 #include <vovrest/detail/token_state_machine.hpp>
 
+#include <vovrest/detail/backoff.hpp>
 #include <vovrest/detail/jwt_payload.hpp>
 #include <vovrest/error.hpp>
 
@@ -251,7 +252,7 @@ void token_state_machine::fetch_completed(steady_time now, wall_time wall,
     const failure_kind kind = classify_failure(ec);
     if (kind == failure_kind::transient && attempts_ < params_.max_attempts)
     {
-        const duration delay = backoff_delay(attempts_, result.retry_after);
+        const duration delay = next_backoff(attempts_, result.retry_after);
         // Another attempt only if it can still start before the renewal's deadline.
         if (now + delay < renewal_started_ + params_.renewal_deadline)
         {
@@ -359,18 +360,11 @@ void token_state_machine::install(steady_time now, wall_time wall, std::string_v
     out.waiters = waiters_outcome::release;
 }
 
-duration token_state_machine::backoff_delay(unsigned failures,
+duration token_state_machine::next_backoff(unsigned failures,
                                             std::optional<duration> retry_after)
 {
-    // failures = 1 → backoff_initial, doubling up to backoff_max; the jitter takes up to half off.
-    duration base = params_.backoff_initial;
-    for (unsigned i = 1; i < failures && base < params_.backoff_max; ++i)
-        base *= 2;
-    base = std::min(base, params_.backoff_max);
-    duration delay = base - scale(base, 0.5 * clamp01(jitter_()));
-    if (retry_after)
-        delay = std::max(delay, *retry_after);  // the server's word wins, even beyond backoff_max
-    return std::max(delay, duration::zero());
+    // The server's word wins, even beyond backoff_max.
+    return backoff_delay(params_.backoff_initial, params_.backoff_max, failures, jitter_(), retry_after);
 }
 
 }  // namespace vovrest::detail

@@ -178,7 +178,7 @@ private:
     void install(steady_time now, wall_time wall, std::string_view token_type,
                  std::string_view access_token, std::optional<std::chrono::seconds> expires_in,
                  token_actions& out);
-    std::chrono::steady_clock::duration backoff_delay(
+    std::chrono::steady_clock::duration next_backoff(
         unsigned failures, std::optional<std::chrono::steady_clock::duration> retry_after);
 
     token_params params_;
