@@ -1,5 +1,5 @@
 // The token pipeline: one JWT shared by every request of a session, renewed by exactly one token
-// request at a time (DESIGN.md, the token pipeline). Asio glue around token_state_machine: it
+// request at a time (docs/architecture.md, the token rules). Asio glue around token_state_machine: it
 // carries out the machine's actions (token requests with their deadline, backoff timers, waking
 // waiters by posting to their executors) and publishes the token for a lock-free fast path.
 // Thread-safety: every member may be called from any thread at once.

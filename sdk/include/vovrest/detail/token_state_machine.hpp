@@ -1,4 +1,4 @@
-// The token pipeline's policy as a sans-I/O state machine (DESIGN.md, the token pipeline): inputs
+// The token pipeline's policy as a sans-I/O state machine (docs/architecture.md, the token rules): inputs
 // are the time and events (a caller needs a token, a fetch completed, a 401, a timer elapsed),
 // outputs are actions that token_pipeline carries out. No Asio, no threads, no clock of its own.
 // Thread-safety: none; token_pipeline calls it under its mutex.
@@ -99,7 +99,7 @@ struct installed_token
     bool accepted = false;  // the server answered a request sent with it (anything but 401)
 };
 
-// Timing of a token received at `now` (steady) / `wall` (system clock), per DESIGN.md rule 2-3.
+// Timing of a token received at `now` (steady) / `wall` (system clock), per docs/architecture.md, token rules 2-3.
 // `jitter` in [0, 1) moves the soft window's start earlier by jitter * jitter_fraction of it.
 struct token_timing
 {
