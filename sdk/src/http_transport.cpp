@@ -1,6 +1,8 @@
 // The only translation unit of the SDK that includes Beast and Asio.SSL: opening connections, and
 // the TCP and TLS connections themselves (writing a request, reading its one answer with Beast's
 // parser fed by hand, the idle peek and the idle watch).
+#include "response_reader.hpp"
+
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/diagnostics.hpp>
@@ -14,8 +16,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -23,7 +23,6 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <optional>
 
 namespace asio = boost::asio;
@@ -57,20 +56,6 @@ void close_socket(tcp::socket& socket) noexcept
     error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
-}
-
-// "timeout=5, max=100" -> 5 s.
-std::optional<std::chrono::seconds> keep_alive_timeout(std::string_view value) noexcept
-{
-    const auto at = value.find("timeout=");
-    if (at == std::string_view::npos)
-        return std::nullopt;
-    value.remove_prefix(at + 8);
-    unsigned seconds = 0;
-    const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (err != std::errc{} || end == value.data())
-        return std::nullopt;
-    return std::chrono::seconds(std::min(seconds, 24u * 3600u));
 }
 
 // The io_context behind an executor: its own, or a strand's over it; null for anything else.
@@ -134,16 +119,6 @@ asio::awaitable<write_outcome> write_on(Stream& stream, operation_context& op, s
     co_return outcome;
 }
 
-void copy_answer(http::response<http::string_body>& answer, http_result& out)
-{
-    out.status = answer.result_int();
-    out.headers.clear();
-    out.headers.reserve(static_cast<std::size_t>(std::distance(answer.begin(), answer.end())));
-    for (const auto& field : answer)
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    out.body = std::move(answer.body());
-}
-
 // Reads one final answer from `stream`, feeding Beast's parser by hand: bytes that arrive are
 // parsed as they come, interim answers are skipped, and whatever is left in `buffer` after the
 // answer (the start of something the server was not asked for) makes the connection unusable.
@@ -154,12 +129,7 @@ asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer
     read_outcome outcome;
     for (unsigned interim = 0;; ++interim)
     {
-        http::response_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
-        parser.body_limit(limits.max_body_bytes);
-        parser.eager(true);
-        if (head_request)
-            parser.skip(true);
+        response_reader parser(out, limits.max_header_bytes, limits.max_body_bytes, head_request);
         bool closed_by_peer = false;
         while (!parser.is_done())
         {
@@ -204,8 +174,7 @@ asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer
             co_return outcome;
         }
 
-        auto& answer = parser.get();
-        const unsigned status = answer.result_int();
+        const unsigned status = parser.status();
         if (status >= 100 && status < 200)
         {
             // Interim answers (100 Continue, 103 Early Hints) are skipped (RFC 9110 15.2); a
@@ -219,11 +188,9 @@ asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer
             }
             continue;
         }
-        copy_answer(answer, out);
-        if (const auto it = answer.find("Keep-Alive"); it != answer.end())
-            outcome.keep_alive_timeout = keep_alive_timeout(it->value());
+        outcome.keep_alive_timeout = parser.keep_alive_timeout();
         // Reusable only if nothing at all follows the answer.
-        outcome.reusable = answer.keep_alive() && !closed_by_peer && buffer.size() == 0;
+        outcome.reusable = parser.keep_alive() && !closed_by_peer && buffer.size() == 0;
         buffer.clear();
         co_return outcome;
     }

@@ -51,7 +51,9 @@ public:
         auto slot = boost::asio::get_associated_cancellation_slot(handler);
         // A map, not a deque: an any_completion_handler must never be move-assigned (Boost 1.81's
         // move assignment recurses without end), and a map never assigns its elements.
-        waiters_.emplace(key, waiter{std::move(resume_on), std::move(handler), std::move(note)});
+        // Keys grow in each group: a new one goes at the end of its group (constant time).
+        const auto where = ahead ? waiters_.lower_bound(key_type(1) << 63) : waiters_.end();
+        waiters_.emplace_hint(where, key, waiter{std::move(resume_on), std::move(handler), std::move(note)});
         if (slot.is_connected())
             slot.assign([on_cancel = std::move(on_cancel), key](boost::asio::cancellation_type type) {
                 on_cancel(key, type);

@@ -1,0 +1,105 @@
+// Reads one HTTP/1.1 answer straight into an http_result: Beast's basic_parser (the same
+// validation, limits and chunked decoding as its response_parser) with the fields and the body
+// written where they end up, instead of into a fields container that is then copied. Private to
+// the SDK: included by http_transport.cpp and by its fuzz target only (it brings in Beast).
+// Thread-safety: none; one reader per answer.
+#pragma once
+
+#include <vovrest/detail/http_message.hpp>
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace vovrest::detail {
+
+class response_reader final : public boost::beast::http::basic_parser<false>
+{
+public:
+    // `out` receives the status, the fields in order and the body; a new reader per answer (an
+    // interim 1xx answer included): Beast parsers are used once.
+    response_reader(http_result& out, std::size_t max_header_bytes, std::size_t max_body_bytes, bool head_request)
+        : out_(out)
+    {
+        header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header_bytes, UINT32_MAX)));
+        body_limit(max_body_bytes);
+        eager(true);
+        skip(head_request);
+    }
+
+    unsigned status() const noexcept { return out_.status; }
+    // The server's Keep-Alive: timeout=N, when it sent one.
+    std::optional<std::chrono::seconds> keep_alive_timeout() const noexcept { return keep_alive_timeout_; }
+
+    // "timeout=5, max=100" -> 5 s (at most a day).
+    static std::optional<std::chrono::seconds> parse_keep_alive_timeout(std::string_view value) noexcept
+    {
+        const auto at = value.find("timeout=");
+        if (at == std::string_view::npos)
+            return std::nullopt;
+        value.remove_prefix(at + 8);
+        unsigned seconds = 0;
+        const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+        if (err != std::errc{} || end == value.data())
+            return std::nullopt;
+        return std::chrono::seconds(std::min(seconds, 24u * 3600u));
+    }
+
+private:
+    using error_code = boost::system::error_code;
+    using string_view = boost::beast::string_view;
+
+    void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code& ec) override
+    {
+        ec = boost::beast::http::error::bad_method;  // never called for a response parser
+    }
+
+    void on_response_impl(int code, string_view, int, error_code&) override
+    {
+        out_.status = static_cast<unsigned>(code);
+        out_.headers.clear();
+        out_.body.clear();
+    }
+
+    void on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code&) override
+    {
+        out_.headers.emplace_back(std::string(name_text), std::string(value));
+        if (name == boost::beast::http::field::keep_alive)
+            keep_alive_timeout_ = parse_keep_alive_timeout(value);
+    }
+
+    void on_header_impl(error_code&) override {}
+
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code&) override
+    {
+        // The parser has already refused a length over the body limit.
+        if (content_length)
+            out_.body.reserve(static_cast<std::size_t>(*content_length));
+    }
+
+    std::size_t on_body_impl(string_view body, error_code&) override
+    {
+        out_.body.append(body.data(), body.size());
+        return body.size();
+    }
+
+    void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override
+    {
+        out_.body.append(body.data(), body.size());
+        return body.size();
+    }
+
+    void on_finish_impl(error_code&) override {}
+
+    http_result& out_;
+    std::optional<std::chrono::seconds> keep_alive_timeout_;
+};
+
+}  // namespace vovrest::detail
