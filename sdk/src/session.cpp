@@ -147,19 +147,10 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         co_return outcome;
     }
 
-    // Where an operation of its own runs (see operation_context::serialized_executor).
-    asio::any_io_executor operation_executor() const
-    {
-        return detail::operation_context::serialized_executor(executor, serialized);
-    }
-
-    // A coroutine whose executor runs one handler at a time (the serialized session executor, or
-    // any strand: the usual home of a server's connection) runs its operations inside its frame,
-    // every step completing on that executor. Any other caller's operation gets a coroutine of
-    // its own, on a strand of its own unless the session is serialized. (Running inside a caller
-    // on an unserialized executor would need every step bound to a strand: measured, that cost
-    // more than the coroutine it saved.)
-    bool runs_in_caller(const asio::any_io_executor& caller) const noexcept
+    // Whether a coroutine on `caller` runs one handler at a time: the serialized session
+    // executor, or any strand (the usual home of a server's connection). Its operations need no
+    // guard then; any other caller's operations are concurrent (see operation_context).
+    bool serializes(const asio::any_io_executor& caller) const noexcept
     {
         return (serialized && caller == executor) || detail::operation_context::is_strand(caller);
     }
@@ -207,11 +198,13 @@ const base_url& session::url() const noexcept
 
 void session::start_execute(request req, diagnostics& diag, asio::any_completion_handler<request_signature> handler)
 {
+    // A coroutine of its own on the session's executor: no strand; concurrent unless serialized.
     detail::launch_operation<response>(
-        impl_->operation_executor(), impl_->params.operation_timeout, std::move(handler),
+        impl_->executor, impl_->params.operation_timeout, std::move(handler),
         [self = impl_, req = std::move(req), d = &diag](detail::operation_context& op) mutable {
             return self->run(op, req, *d);
-        });
+        },
+        !impl_->serialized);
 }
 
 void session::start_authorize(diagnostics& diag, asio::any_completion_handler<authorize_signature> handler)
@@ -220,36 +213,32 @@ void session::start_authorize(diagnostics& diag, asio::any_completion_handler<au
         std::move(handler), impl_->executor,
         [](asio::any_completion_handler<authorize_signature> h, error_code ec, std::monostate) { std::move(h)(ec); });
     detail::launch_operation<std::monostate>(
-        impl_->operation_executor(), impl_->params.operation_timeout, std::move(adapted),
-        [self = impl_, d = &diag](detail::operation_context& op) { return self->authorize(op, *d); });
+        impl_->executor, impl_->params.operation_timeout, std::move(adapted),
+        [self = impl_, d = &diag](detail::operation_context& op) { return self->authorize(op, *d); },
+        !impl_->serialized);
 }
 
 asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(request req, diagnostics& diag)
 {
     auto self = impl_;  // the frame keeps the session's state alive, like a spawned operation
     const auto& caller = co_await asio::this_coro::executor;
-    if (!self->runs_in_caller(caller))
-    {
-        co_return co_await asio::async_initiate<decltype(use_tuple), request_signature>(
-            [this](auto handler, request r, diagnostics* d) {
-                start_execute(std::move(r), *d, asio::any_completion_handler<request_signature>(std::move(handler)));
-            },
-            use_tuple, std::move(req), &diag);
-    }
 
-    // Inside the caller's coroutine, on its serialized executor: the caller's cancellation
-    // reaches the operation's signal through a handler in the coroutine's cancellation slot, and
-    // throw_if_cancelled is off meanwhile so that every step ends with an error code and clean-up.
-    auto op = detail::operation_context::make(caller, self->params.operation_timeout);
+    // Inside the caller's coroutine, every step completing on its executor: the caller's
+    // cancellation reaches the operation's signal through a handler in the coroutine's
+    // cancellation slot, and throw_if_cancelled is off meanwhile so that every step ends with an
+    // error code and clean-up. On an executor that may run several handlers at once the
+    // operation is concurrent: guarded, with no strand (see operation_context).
+    auto op = detail::operation_context::make(caller, self->params.operation_timeout, !self->serializes(caller));
     auto caller_state = co_await asio::this_coro::cancellation_state;
     if (caller_state.cancelled() != asio::cancellation_type::none)
         co_return std::tuple<error_code, response>(asio::error::operation_aborted, response());
     const bool throw_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
     co_await asio::this_coro::throw_if_cancelled(false);
+    op->enter();
     caller_cancellation forwarding(caller_state.slot(), *op);
     auto [ec, answer] = co_await self->run(*op, req, diag);
-    op->disarm();
     forwarding.stop();
+    op->finish();
     co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
     co_return std::tuple<error_code, response>(ec, std::move(answer));
 }

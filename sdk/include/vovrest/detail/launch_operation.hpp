@@ -48,22 +48,25 @@ template <class Result, class Body>
 boost::asio::awaitable<std::pair<boost::system::error_code, Result>> operation_entry(
     std::shared_ptr<operation_context> op, Body body)
 {
+    op->enter();
     auto result = co_await body(*op);
-    op->disarm();  // a deadline left armed would keep the io_context running for nothing
+    op->finish();
     co_return result;
 }
 
+// `concurrent`: `run_on` may run several handlers at once (see operation_context).
 template <class Result, class Body>
 void launch_operation(boost::asio::any_io_executor run_on, std::chrono::steady_clock::duration timeout,
-                      operation_handler<Result> handler, Body body)
+                      operation_handler<Result> handler, Body body, bool concurrent = false)
 {
     namespace asio = boost::asio;
-    auto op = operation_context::make(std::move(run_on), timeout);
+    auto op = operation_context::make(std::move(run_on), timeout, concurrent);
 
     auto caller_slot = asio::get_associated_cancellation_slot(handler);
     if (caller_slot.is_connected())
     {
-        // The caller emits from its own context; the operation's signal is only touched on its executor.
+        // The caller emits from its own context; the operation's signal is only touched on its
+        // executor (under its guard when it is concurrent).
         caller_slot.assign([weak = std::weak_ptr<operation_context>(op)](asio::cancellation_type type) {
             if (auto target = weak.lock())
                 asio::post(target->executor(), [target, type] { target->cancel(type); });

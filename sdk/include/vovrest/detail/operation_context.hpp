@@ -2,14 +2,22 @@
 // complete on, one cancellation signal fed by the caller's slot and by one deadline timer, and
 // which of the two fired. Every step binds the same signal (step_token()), so every wait (token,
 // connection, socket) is cancelled the same way whether the operation runs as its own coroutine
-// or inside the caller's. Thread-safety: used only from the operation's executor, which runs one
-// handler at a time (a strand of its own, or an executor the caller promised is serialized).
+// or inside the caller's.
+// Thread-safety: the operation's own code runs one step at a time. On an executor that runs one
+// handler at a time (the caller's promise, or a strand) nothing more is needed. On any other (a
+// thread pool running one io_context) the operation is `concurrent`: the deadline timer and the
+// caller's cancellation may fire on another thread, so the operation holds its guard while its
+// code runs and gives it up only once a step is started (step_token() does both); a cancellation
+// takes the guard, and so reaches a step that is fully started, never one being set up. No strand
+// is needed for that: one uncontended lock per step.
 #pragma once
 
 #include <vovrest/error.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associator.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/error.hpp>
@@ -22,28 +30,70 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 namespace vovrest::detail {
+
+class operation_context;
+
+// The completion token of an operation's steps (operation_context::step_token()): `inner` with
+// the guard of a concurrent operation given up once the step is started and taken back before
+// the operation's code resumes.
+template <class Inner>
+struct guarded_step
+{
+    operation_context* op;
+    Inner inner;
+};
 
 class operation_context : public std::enable_shared_from_this<operation_context>
 {
 public:
     using clock = std::chrono::steady_clock;
 
-    // `ex` runs one handler at a time: see serialized_executor().
-    explicit operation_context(boost::asio::any_io_executor ex) : executor_(std::move(ex)), timer_(executor_) {}
+    // `concurrent`: `ex` may run several handlers at once (see the class comment).
+    operation_context(boost::asio::any_io_executor ex, bool concurrent)
+        : executor_(std::move(ex)), timer_(executor_), concurrent_(concurrent)
+    {
+    }
 
     // From Asio's per-thread recycling cache: no malloc per operation in the steady state.
-    // `timeout`: the whole operation's (zero: none).
-    static std::shared_ptr<operation_context> make(boost::asio::any_io_executor ex, clock::duration timeout)
+    // `timeout`: the whole operation's (zero: none). The operation's code calls enter() when it
+    // starts running and finish() when it is done, on the thread it runs on.
+    static std::shared_ptr<operation_context> make(boost::asio::any_io_executor ex, clock::duration timeout,
+                                                   bool concurrent = false)
     {
         auto op = std::allocate_shared<operation_context>(boost::asio::recycling_allocator<operation_context>(),
-                                                          std::move(ex));
+                                                          std::move(ex), concurrent);
         if (timeout.count() > 0)
             op->operation_deadline_ = clock::now() + timeout;
         return op;
     }
+
+    // The operation's code is done: no deadline left armed (it would keep the io_context running
+    // for nothing), and the guard given up.
+    void finish()
+    {
+        disarm();
+        leave();
+    }
+
+    // The guard of a concurrent operation (no-ops otherwise): held while its code runs. Recursive:
+    // an event hook that cancels its own caller from inside the operation must not deadlock.
+    void enter()
+    {
+        if (concurrent_)
+            guard_.lock();
+    }
+    void leave()
+    {
+        if (concurrent_)
+            guard_.unlock();
+    }
+    bool concurrent() const noexcept { return concurrent_; }
 
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
 
@@ -80,9 +130,12 @@ public:
         // ends at once (the timer fires as soon as it has started).
         if (cancelled_)
             fire_now();
-        return boost::asio::bind_cancellation_slot(signal_.slot(),
-                                                   boost::asio::as_tuple(boost::asio::use_awaitable));
+        return guarded_step<inner_token>{this, boost::asio::bind_cancellation_slot(
+                                                    signal_.slot(), boost::asio::as_tuple(boost::asio::use_awaitable))};
     }
+
+    using inner_token = boost::asio::cancellation_slot_binder<boost::asio::as_tuple_t<boost::asio::use_awaitable_t<>>,
+                                                              boost::asio::cancellation_slot>;
 
     // An operation run inside its caller's coroutine: `slot` is that coroutine's cancellation
     // slot (the one its awaited operations use), followed until stop_following_caller().
@@ -117,12 +170,16 @@ public:
         timer_.cancel();
     }
 
-    // Cancellation from the caller, delivered on the operation's executor.
+    // Cancellation from the caller. A serialized operation gets it on its executor; a concurrent
+    // one from any thread, with the step it reaches fully started (the guard).
     void cancel(boost::asio::cancellation_type type)
     {
+        enter();
         cancelled_ = true;
         signal_.emit(type);
+        leave();
     }
+
 
     // Time before the operation's own deadline; nullopt when it has none. Reads the clock.
     std::optional<clock::duration> time_left() const noexcept
@@ -153,12 +210,16 @@ private:
     {
         timer_.expires_at(deadline);
         timer_.async_wait([self = shared_from_this(), armed = arming_](boost::system::error_code ec) {
-            if (!ec && armed == self->arming_)
+            if (ec)
+                return;
+            self->enter();
+            if (armed == self->arming_)
             {
                 if (!self->cancelled_)
                     self->timed_out_ = true;
                 self->signal_.emit(boost::asio::cancellation_type::terminal);
             }
+            self->leave();
         });
     }
     void fire_now()
@@ -175,6 +236,76 @@ private:
     bool timed_out_ = false;
     bool cancelled_ = false;
     boost::asio::cancellation_slot caller_slot_;
+    const bool concurrent_;
+    std::recursive_mutex guard_;
+};
+
+// The handler of a guarded step: takes the guard back, then resumes the operation's code.
+template <class Handler>
+struct guarded_handler
+{
+    operation_context* op;
+    Handler handler;
+
+    template <class... Args>
+    void operator()(Args&&... args)
+    {
+        op->enter();
+        std::move(handler)(std::forward<Args>(args)...);
+    }
+};
+
+// Starts the step with the guarded handler, then gives the guard up: from here a cancellation may
+// reach the step.
+template <class Initiation>
+struct guarded_initiation
+{
+    operation_context* op;
+    Initiation initiation;
+
+    template <class Handler, class... Args>
+    void operator()(Handler&& handler, Args&&... args)
+    {
+        std::move(initiation)(guarded_handler<std::decay_t<Handler>>{op, std::forward<Handler>(handler)},
+                              std::forward<Args>(args)...);
+        op->leave();
+    }
 };
 
 }  // namespace vovrest::detail
+
+namespace boost::asio {
+
+template <class Inner, class... Signatures>
+struct async_result<vovrest::detail::guarded_step<Inner>, Signatures...>
+{
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
+    {
+        return async_initiate<Inner, Signatures...>(
+            vovrest::detail::guarded_initiation<std::decay_t<Initiation>>{token.op,
+                                                                           std::forward<Initiation>(initiation)},
+            token.inner, std::forward<Args>(args)...);
+    }
+};
+
+// The handler keeps what its inner handler is associated with: executor, cancellation slot,
+// allocator.
+template <template <typename, typename> class Associator, class Handler, class DefaultCandidate>
+struct associator<Associator, vovrest::detail::guarded_handler<Handler>, DefaultCandidate>
+{
+    using type = typename Associator<Handler, DefaultCandidate>::type;
+
+    static type get(const vovrest::detail::guarded_handler<Handler>& h) noexcept
+    {
+        return Associator<Handler, DefaultCandidate>::get(h.handler);
+    }
+
+    static auto get(const vovrest::detail::guarded_handler<Handler>& h, const DefaultCandidate& c) noexcept
+        -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler, c))
+    {
+        return Associator<Handler, DefaultCandidate>::get(h.handler, c);
+    }
+};
+
+}  // namespace boost::asio
