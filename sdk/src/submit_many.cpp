@@ -85,7 +85,7 @@ asio::awaitable<submit_result> submit_one(std::shared_ptr<batch> b, const job_sp
     if (body.at("command").get_string().empty())
     {
         result.error = error::bad_request;
-        result.diag = diagnostics{0, "the job has no command", "POST", std::string(jobs_path)};
+        result.diag = diagnostics{0, "the job has no command", "POST", std::string(jobs_path), {}};
         co_return result;
     }
     asio::steady_timer timer(co_await asio::this_coro::executor);
