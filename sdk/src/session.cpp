@@ -1,3 +1,4 @@
+#include <vovrest/detail/caching_token_source.hpp>
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/launch_operation.hpp>
 #include <vovrest/detail/password_token_source.hpp>
@@ -107,8 +108,9 @@ struct session::impl : std::enable_shared_from_this<session::impl>
           observer(params.on_event),
           transport(executor, url, params, observer),
           tokens(executor, params.token,
-                 std::make_unique<detail::password_token_source>(executor, transport, params.username,
-                                                                 params.password),
+                 detail::with_token_cache(std::make_unique<detail::password_token_source>(
+                                              executor, transport, params.username, params.password),
+                                          executor, params, url),
                  observer),
           serialized(params.single_threaded || detail::operation_context::is_strand(executor))
     {

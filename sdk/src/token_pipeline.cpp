@@ -1,6 +1,7 @@
 #include <vovrest/detail/token_pipeline.hpp>
 
 #include <vovrest/error.hpp>
+#include <vovrest/password_provider.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -194,7 +195,17 @@ public:
 
     void on_unauthorized(std::uint64_t generation)
     {
-        step([&](token_actions& actions) { machine_.unauthorized(hooks_.steady_now(), generation, actions); });
+        std::string refused;  // the current token's header value, when it is the one refused
+        step([&](token_actions& actions) {
+            if (const installed_token* current = machine_.token(); current && current->generation == generation)
+                refused = current->authorization;
+            machine_.unauthorized(hooks_.steady_now(), generation, actions);
+        });
+        if (!refused.empty())
+        {
+            source_->on_rejected(refused);
+            wipe(refused);
+        }
     }
 
     void set_token(std::string_view token_type, std::string_view access_token)

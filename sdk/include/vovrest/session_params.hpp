@@ -5,6 +5,7 @@
 #include <vovrest/events.hpp>
 #include <vovrest/password_provider.hpp>
 #include <vovrest/tls_params.hpp>
+#include <vovrest/token_cache.hpp>
 #include <vovrest/token_params.hpp>
 #include <vovrest/version.hpp>
 
@@ -22,6 +23,7 @@ struct session_params
                                          // only set_token() is used
     tls_params tls;
     token_params token;
+    token_cache_params token_cache;      // share the token with other processes (off by default)
     bool require_https = false;          // refuse http:// URLs
 
     std::size_t max_connections = 8;     // keep-alive pool size; more requests wait in a FIFO
