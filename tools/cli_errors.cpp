@@ -9,6 +9,7 @@
 #include <cctype>
 #include <iostream>
 #include <string_view>
+#include <utility>
 
 namespace vovrest::cli {
 namespace {
@@ -26,7 +27,9 @@ std::string hint(const boost::system::error_code& ec, const diagnostics& diag)
     {
         if (mentions(diag, {"wrong version number", "packet length too long"}))
             return "is it an http:// server? give the URL with http://";
-        return "trust the server's CA with --cacert FILE, or skip the check with --insecure";
+        if (mentions(diag, {"certificate", "verify", "issuer", "self-signed", "self signed"}))
+            return "trust the server's CA with --cacert FILE, or skip the check with --insecure";
+        return "an untrusted certificate: --cacert FILE or --insecure; a server that speaks http: an http:// URL";
     }
     if (ec == error::connection_failed && mentions(diag, {"refused"}))
         return "is the URL right? (--url, NC_URL)";
@@ -43,6 +46,20 @@ std::string hint(const boost::system::error_code& ec, const diagnostics& diag)
 
 }  // namespace
 
+// A 3xx from the token endpoint is a refused redirect, whatever the SDK calls it: never a
+// wrong password (exit 3), and the server's text says nothing about the password.
+std::pair<boost::system::error_code, diagnostics> redirect_as_such(const boost::system::error_code& ec,
+                                                                   const diagnostics& diag)
+{
+    if (diag.http_status >= 300 && diag.http_status < 400 && ec != error::redirect_refused)
+    {
+        diagnostics plain = diag;
+        plain.server_message.clear();
+        return {make_error_code(error::redirect_refused), plain};
+    }
+    return {ec, diag};
+}
+
 int exit_status_for(const boost::system::error_code& ec)
 {
     if (ec == error::authentication_failed || ec == error::no_password || ec == error::unauthorized)
@@ -54,8 +71,14 @@ int exit_status_for(const boost::system::error_code& ec)
     return exit_failure;  // redirect_refused included: a refused redirect is no wrong password
 }
 
-std::string error_text(const boost::system::error_code& ec, const diagnostics& diag)
+int exit_status_for(const boost::system::error_code& ec, const diagnostics& diag)
 {
+    return exit_status_for(redirect_as_such(ec, diag).first);
+}
+
+std::string error_text(const boost::system::error_code& original, const diagnostics& original_diag)
+{
+    const auto [ec, diag] = redirect_as_such(original, original_diag);
     std::string text = describe(ec, diag);
     if (std::string h = hint(ec, diag); !h.empty())
         text += " (" + h + ")";

@@ -99,7 +99,7 @@ asio::awaitable<wait_end> wait_one(session& s, job_id id, std::chrono::milliseco
                 result.end = first ? "not_found" : "forgotten";
                 co_return result;
             }
-            result.status = exit_status_for(e.code());
+            result.status = exit_status_for(e.code(), e.get_diagnostics());
             result.state = error_text(e.code(), e.get_diagnostics());
             result.end = "error";
             co_return result;

@@ -183,7 +183,7 @@ asio::awaitable<int> run_request(session& s, const global_options& o, request re
         }
     }
     if (ec)
-        co_return fail(exit_status_for(ec), error_text(ec, diag));
+        co_return fail(exit_status_for(ec, diag), error_text(ec, diag));
     co_return exit_ok;
 }
 

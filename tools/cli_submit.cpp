@@ -143,14 +143,16 @@ job_file read_jobs(const submit_options& o, const job_spec& common)
     return jobs;
 }
 
-std::string reason(const submit_result& r)
+// The failure of one job: the server's text (or the error's), the client's cause, and the HTTP
+// status in text output (JSON has it apart).
+std::string reason(const submit_result& r, bool with_status = true)
 {
     if (r.unknown())
         return "outcome unknown";
     std::string text = r.diag.server_message.empty() ? r.error.message() : r.diag.server_message;
     if (!r.diag.client_message.empty())
         text += ": " + r.diag.client_message;
-    if (r.diag.http_status != 0)
+    if (with_status && r.diag.http_status != 0)
         text += " (HTTP " + std::to_string(r.diag.http_status) + ")";
     return text;
 }
@@ -211,7 +213,7 @@ asio::awaitable<int> run_file(session& s, const global_options& g, std::shared_p
                 line["id"] = r.id->to_string();
             else
             {
-                line["error"] = reason(r);
+                line["error"] = reason(r, false);
                 line["unknown"] = r.unknown();
                 if (r.diag.http_status != 0)
                     line["http_status"] = r.diag.http_status;
@@ -233,7 +235,7 @@ asio::awaitable<int> run_file(session& s, const global_options& g, std::shared_p
         line["unknown"] = total.unknown;
         line["seconds"] = seconds;
         line["jobs_per_s"] = seconds > 0 ? static_cast<double>(total.succeeded) / seconds : 0.0;
-        line["token_requests"] = counters.token_requests;
+        line["token_requests"] = counters.token_requests - counters.token_cache_hits;  // POSTs sent
         line["replays"] = counters.replays;
         std::cerr << json_text(line) << std::endl;
     }

@@ -36,7 +36,7 @@ asio::awaitable<int> run_token(session& s, const global_options& o)
     out["access_token"] = token;
     if (const auto payload = detail::decode_jwt_payload(token); payload && payload->exp)
         out["expires_at"] = static_cast<std::int64_t>(std::floor(*payload->exp));
-    out["from_cache"] = s.counters().token_requests == 0;
+    out["from_cache"] = s.counters().token_cache_hits > 0;
     print_line(json_text(out));
     co_return exit_ok;
 }

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -107,7 +108,7 @@ void wipe_user_arguments(int argc, char** argv)
 }
 
 // Every option, each one line: the field it sets and its help. Defaults come from the fields.
-void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<vt::fake_user>& users)
+void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::string>& user_texts)
 {
     auto& f = p.faults;
     app.option_defaults()->disable_flag_override();
@@ -117,12 +118,11 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<vt::fake_
     app.add_option_function<std::string>("--listen", [&p](const std::string& v) { listen_value(v, p); },
                                          "address to listen on; port 0 picks a free one")
         ->type_name("HOST:PORT")->default_str("127.0.0.1:0")->group("Server");
-    app.add_option_function<std::string>("--user", [&users](const std::string& v) { users.push_back(user_value(v)); },
-                                         "an account; repeat for more. LEVEL is readonly, user (default), leader or "
-                                         "admin. Default: one user demo:demo. The password is never printed; it is "
-                                         "visible in the process list until the server starts, so use throwaway "
-                                         "passwords only")
-        ->type_name("NAME:PASSWORD[:LEVEL]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->group("Server");
+    app.add_option("--user", user_texts,
+                   "an account; repeat for more. LEVEL is readonly, user (default), leader or admin. Default: one "
+                   "user demo:demo. The password is never printed; it is visible in the process list until the "
+                   "server starts, so use throwaway passwords only")
+        ->type_name("NAME:PASSWORD[:LEVEL]")->group("Server");
     add_duration(app, "--token-lifetime", p.token_lifetime, "lifetime of the JWTs issued (at least 1s)")
         ->group("Server");
     app.add_flag("--expires-in", p.include_expires_in, "add expires_in to token responses")->group("Server");
@@ -180,17 +180,19 @@ Exit status: 0 stopped by SIGINT or SIGTERM, 1 the server could not start, 2 a w
 int main(int argc, char** argv)
 {
     vt::fake_server_params params;
-    std::vector<vt::fake_user> users;
+    std::vector<std::string> user_texts;  // NAME:PASSWORD[:LEVEL], checked after parsing
     CLI::App app("An imitation of the Altair Accelerator REST API v3 (token, project, jobs, query) for tests and "
                  "demos. Prints \"listening on <url>\" as its first line, then serves until SIGINT or SIGTERM.",
                  "vovrest-fake-server");
     app.footer(std::string(footer));
     vovrest::tools::use_help_formatter(app);
-    add_options(app, params, users);
+    add_options(app, params, user_texts);
     try
     {
         app.parse(argc, argv);
         wipe_user_arguments(argc, argv);
+        for (const auto& text : user_texts)
+            params.users.push_back(user_value(text));
         if (params.token_lifetime < std::chrono::seconds{1})
             throw CLI::ValidationError("--token-lifetime", "at least 1s");
         if (!params.tls.cert_file.empty())
@@ -212,7 +214,8 @@ int main(int argc, char** argv)
         std::cerr << "vovrest-fake-server: " << e.what() << "\nusage: vovrest-fake-server [OPTIONS] (see --help)\n";
         return 2;
     }
-    params.users = std::move(users);
+    for (auto& text : user_texts)
+        std::fill(text.begin(), text.end(), 'x');
 
     try
     {

@@ -123,7 +123,7 @@ int main(int argc, char** argv)
     catch (const vovrest::error_with_diagnostics& e)
     {
         // "METHOD PATH: HTTP status: the server's text: the client's cause"; never a token or password.
-        return cli::fail(cli::exit_status_for(e.code()), cli::error_text(e.code(), e.get_diagnostics()));
+        return cli::fail(cli::exit_status_for(e.code(), e.get_diagnostics()), cli::error_text(e.code(), e.get_diagnostics()));
     }
     catch (const std::exception& e)
     {

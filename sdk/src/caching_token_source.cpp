@@ -211,6 +211,7 @@ struct caching_token_source::fetch_op : std::enable_shared_from_this<fetch_op>
     {
         token_fetch_result result;
         result.grant = std::move(grant);
+        result.from_cache = true;
         complete(std::move(result));
     }
 

@@ -512,6 +512,8 @@ private:
             return;
         fetch_in_flight_ = false;
         fetch_timer_.cancel();
+        if (result.from_cache)
+            session_observer::bump(observer_.token_cache_hits);
         if (result.ec && fetch_timed_out_)
         {
             result.ec = error::timeout;

@@ -483,6 +483,8 @@ TEST_F(token_cache_test, a_second_process_takes_the_first_ones_token)
     EXPECT_EQ(fetches.load(), 1);
     EXPECT_EQ(b.result.grant.access_token, a.result.grant.access_token);
     EXPECT_TRUE(b.result.grant.expires_in);
+    EXPECT_FALSE(a.result.from_cache);
+    EXPECT_TRUE(b.result.from_cache);
 }
 
 TEST_F(token_cache_test, a_renewal_never_hands_back_the_token_being_renewed)

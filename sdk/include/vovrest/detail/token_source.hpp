@@ -28,6 +28,7 @@ struct token_fetch_result
     diagnostics diag;               // the server's text; never the password
     token_grant grant;              // valid when !ec
     std::optional<std::chrono::steady_clock::duration> retry_after;  // Retry-After, when sent
+    bool from_cache = false;        // the grant came from the token cache: nothing was sent
 };
 
 using token_fetch_handler = boost::asio::any_completion_handler<void(token_fetch_result)>;
