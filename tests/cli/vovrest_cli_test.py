@@ -257,6 +257,40 @@ class HelpAndUsage(CliCase):
         for variable in ("NC_DEFAULT_JOBCLASS", "VOV_ENV", "VOV_JOBPROJ"):
             self.assertIn(variable, vovrest("submit", "--help").stdout)
 
+    def test_completion_and_man_pages_know_every_command_and_option(self):
+        commands = [[], ["token"], ["logout"], ["get"], ["request"], ["query"], ["submit"], ["job", "info"],
+                    ["job", "wait"]]
+        option = re.compile(r"^\s+(?:-\w,)?(--[\w-]+)", re.M)
+        listed = {tuple(c): set(option.findall(vovrest(*c, "--help").stdout)) - {"--help"} for c in commands}
+        self.assertIn("--no-cache", listed[("token",)])
+        self.assertIn("--poll", listed[("job", "wait")])
+        with open(os.environ["VOVREST_COMPLETION"]) as f:
+            completion = f.read()
+        for words in (["token", "logout", "get", "request", "query", "submit", "job"],
+                      ["info", "stop", "suspend", "resume", "forget", "wait"], ["csv-noheader", "PATCH", "json"]):
+            for word in words:
+                self.assertIn(word, completion)
+        for command, options in listed.items():
+            for name in options:
+                self.assertRegex(completion, r"(?<![\w-])%s(?![\w-])" % re.escape(name), command)
+        man_dir = os.environ.get("VOVREST_MAN_DIR", "")
+        for page, program in (("vovrest.1", VOVREST), ("vovrest-fake-server.1", SERVER)):
+            path = os.path.join(man_dir, page)
+            if not os.path.exists(path):
+                self.skipTest("no man pages in %r (help2man missing?)" % man_dir)
+            with open(path) as f:
+                text = f.read().replace("\\-", "-")
+            helped = subprocess.run([program, "--help"], capture_output=True, text=True, timeout=TIMEOUT).stdout
+            for name in set(option.findall(helped)):
+                self.assertIn(name, text, page)
+        with open(os.path.join(man_dir, "vovrest.1")) as f:
+            page = f.read().replace("\\-", "-")
+        for section in ('.SS "job wait"', '.SS "submit"', '.SS "request"', "Exit status", "5\n.TP" if False else "job wait: a job was forgotten"):
+            self.assertIn(section, page)
+        for options in listed.values():
+            for name in options:
+                self.assertIn(name, page)
+
     def test_version(self):
         result = vovrest("--version", url=None)
         self.assert_exit(result, 0)

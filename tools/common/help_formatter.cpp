@@ -49,7 +49,7 @@ std::string help_formatter::make_option_opts(const CLI::Option* opt) const
     std::string out;
     if (opt->get_type_size() != 0)
     {
-        if (!opt->get_type_name().empty())
+        if (!opt->get_type_name().empty() && !opt->get_positional())
             out += " " + opt->get_type_name();
         if (opt->get_expected_max() == CLI::detail::expected_max_vector_size)
             out += " ...";
