@@ -73,30 +73,56 @@ void append_u_escape(std::string& out, char32_t code)
     out += hex_digits[code & 0xf];
 }
 
+// Calls sink(piece) for each run of characters kept and each escape, in order.
+template <class Sink>
+void escape_text(std::string_view text, bool keep_lines, Sink&& sink)
+{
+    std::string escape;
+    std::size_t run = 0;  // length of the run of kept characters at the front of `text`
+    const auto flush = [&] {
+        if (run > 0)
+            sink(text.substr(0, run));
+        text.remove_prefix(run);
+        run = 0;
+    };
+    while (run < text.size())
+    {
+        char32_t code = 0;
+        const std::string_view rest = text.substr(run);
+        const std::size_t length = utf8_sequence(rest, code);
+        escape.clear();
+        const bool kept_line_end = keep_lines && length == 1 && (code == '\n' || code == '\t');
+        if (length == 0)
+            append_hex_byte(escape, static_cast<unsigned char>(rest.front()));
+        else if (kept_line_end)
+            escape.clear();
+        else if (code == '\n')
+            escape = "\\n";
+        else if (code == '\t')
+            escape = "\\t";
+        else if (code == '\r')
+            escape = "\\r";
+        else if (code < 0x20 || code == 0x7f)
+            append_hex_byte(escape, static_cast<unsigned char>(code));
+        else if (code >= 0x80 && code <= 0x9f)
+            append_u_escape(escape, code);
+        if (escape.empty())
+        {
+            run += length;
+            continue;
+        }
+        flush();
+        sink(std::string_view(escape));
+        text.remove_prefix(length == 0 ? 1 : length);
+    }
+    flush();
+}
+
 std::string printable(std::string_view text, bool keep_lines)
 {
     std::string out;
     out.reserve(text.size());
-    while (!text.empty())
-    {
-        char32_t code = 0;
-        const std::size_t length = utf8_sequence(text, code);
-        if (length == 0)
-            append_hex_byte(out, static_cast<unsigned char>(text.front()));
-        else if (code == '\n')
-            out += keep_lines ? "\n" : "\\n";
-        else if (code == '\t')
-            out += keep_lines ? "\t" : "\\t";
-        else if (code == '\r')
-            out += "\\r";
-        else if (code < 0x20 || code == 0x7f)
-            append_hex_byte(out, static_cast<unsigned char>(code));
-        else if (code >= 0x80 && code <= 0x9f)
-            append_u_escape(out, code);
-        else
-            out.append(text.substr(0, length));
-        text.remove_prefix(length == 0 ? 1 : length);
-    }
+    escape_text(text, keep_lines, [&out](std::string_view piece) { out.append(piece); });
     return out;
 }
 
@@ -313,37 +339,42 @@ json_body check_json_body(std::string_view body)
     return result;
 }
 
-std::string json_body_text(std::string_view body, bool valid)
+namespace {
+
+// Valid JSON: C1 codes and DEL occur only inside strings, where \u escapes mean the same;
+// whitespace between tokens is dropped so that the document is one line.
+template <class Sink>
+void one_line_json(std::string_view body, Sink&& sink)
 {
-    if (!valid)
-        return json_string(body);
-    // Valid JSON: C1 codes and DEL occur only inside strings, where \u escapes mean the same;
-    // whitespace between tokens is dropped so that the document is one line.
-    std::string out;
-    out.reserve(body.size());
     bool in_string = false;
     bool escaped = false;
+    std::size_t start = 0;  // first byte of the run not yet given to the sink
+    std::string escape;
+    const auto cut = [&](std::size_t i, std::size_t skip, std::string_view replacement) {
+        if (i > start)
+            sink(body.substr(start, i - start));
+        if (!replacement.empty())
+            sink(replacement);
+        start = i + skip;
+    };
     for (std::size_t i = 0; i < body.size(); ++i)
     {
         const auto c = static_cast<unsigned char>(body[i]);
         if (!in_string && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
-            continue;
-        if (c == 0x7f)
         {
-            append_u_escape(out, c);
+            cut(i, 1, {});
             continue;
         }
-        if (c == 0xc2 && i + 1 < body.size())
+        if (c == 0x7f || (c == 0xc2 && i + 1 < body.size() && static_cast<unsigned char>(body[i + 1]) >= 0x80
+                          && static_cast<unsigned char>(body[i + 1]) <= 0x9f))
         {
-            const auto next = static_cast<unsigned char>(body[i + 1]);
-            if (next >= 0x80 && next <= 0x9f)
-            {
-                append_u_escape(out, next);
-                ++i;
-                continue;
-            }
+            escape.clear();
+            const bool two = c == 0xc2;
+            append_u_escape(escape, two ? static_cast<unsigned char>(body[i + 1]) : c);
+            cut(i, two ? 2 : 1, escape);
+            i += two ? 1 : 0;
+            continue;
         }
-        out += static_cast<char>(c);
         if (in_string)
         {
             if (escaped)
@@ -356,7 +387,35 @@ std::string json_body_text(std::string_view body, bool valid)
         else if (c == '"')
             in_string = true;
     }
+    cut(body.size(), 0, {});
+}
+
+}  // namespace
+
+std::string json_body_text(std::string_view body, bool valid)
+{
+    if (!valid)
+        return json_string(body);
+    std::string out;
+    out.reserve(body.size());
+    one_line_json(body, [&out](std::string_view piece) { out.append(piece); });
     return out;
+}
+
+void write_json_body(std::ostream& out, std::string_view body, bool valid)
+{
+    if (!valid)
+        out << json_string(body);
+    else
+        one_line_json(body, [&out](std::string_view piece) { out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+    out << '\n';
+}
+
+void write_printable_text(std::ostream& out, std::string_view text)
+{
+    escape_text(text, true, [&out](std::string_view piece) { out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+    if (!text.empty() && text.back() != '\n')
+        out << '\n';
 }
 
 void print_line(std::string_view text)

@@ -6,6 +6,7 @@
 
 #include <boost/json/fwd.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ namespace vovrest::cli {
 std::string printable_line(std::string_view text);
 // Several lines (a body, a CSV answer): the same, but newlines and tabs are kept.
 std::string printable_text(std::string_view text);
+// printable_text written to `out` as it is made (a large answer is not copied), then a newline
+// unless the text ends with one (or is empty).
+void write_printable_text(std::ostream& out, std::string_view text);
 
 // A JSON string literal: quotes, backslashes, control characters, DEL and C1 codes escaped;
 // bytes that are not UTF-8 replaced by U+FFFD.
@@ -35,6 +39,8 @@ struct json_body
 json_body check_json_body(std::string_view body);
 // The body as JSON text (see above), without a newline.
 std::string json_body_text(std::string_view body, bool valid);
+// The same written to `out` as it is made, then a newline.
+void write_json_body(std::ostream& out, std::string_view body, bool valid);
 
 // stdout, a line at a time.
 void print_line(std::string_view text);

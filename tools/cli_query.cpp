@@ -36,7 +36,7 @@ asio::awaitable<int> print_query_json(session& s, query q)
     if (!checked.errormsg.empty())
         throw error_with_diagnostics(error::query_failed,
                                      diagnostics{0, checked.errormsg, "GET", "/api/v3/query", {}});
-    print_line(json_body_text(body, true));
+    write_json_body(std::cout, body, true);
     co_return exit_ok;
 }
 
@@ -45,10 +45,7 @@ asio::awaitable<int> print_query_csv(session& s, query q, bool header)
 {
     q.format(header ? query_format::csv : query_format::csv_noheader);
     const std::string body = co_await run_text(s, q);
-    std::string text = printable_text(body);
-    if (!text.empty() && text.back() != '\n')
-        text += '\n';
-    std::cout << text;
+    write_printable_text(std::cout, body);
     co_return exit_ok;
 }
 

@@ -129,14 +129,9 @@ http_method method_value(std::string_view text)
 void print_body(const global_options& o, const std::string& body)
 {
     if (o.json())
-    {
-        print_line(json_body_text(body, check_json_body(body).valid));
-        return;
-    }
-    std::string text = printable_text(body);
-    if (!text.empty() && text.back() != '\n')
-        text += '\n';
-    std::cout << text;
+        write_json_body(std::cout, body, check_json_body(body).valid);
+    else
+        write_printable_text(std::cout, body);
 }
 
 asio::awaitable<int> run_get(session& s, const global_options& o, request req)

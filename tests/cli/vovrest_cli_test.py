@@ -538,6 +538,59 @@ class Query(CliCase):
         self.assert_exit(vovrest("query", "--select", "nosuch", "--format", "csv", url=self.fast.url), 1, "HTTP 400")
 
 
+BIG_ANSWER_SERVER = r"""
+import http.server, sys
+rows, fmt = int(sys.argv[1]), sys.argv[2]
+if fmt == "csv":
+    body = ("id\n" + "".join("%09d\n" % i for i in range(rows))).encode()
+else:
+    body = ('{"startrow":1,"endrow":%d,"query":"q","errormsg":"","columns":[{"col":0,"field":"id"}],"rows":[' % rows
+            + ",".join('["%09d"]' % i for i in range(rows)) + "]}").encode()
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+    def reply(self, data):
+        self.send_response(200); self.send_header("Content-Length", str(len(data))); self.end_headers()
+        self.wfile.write(data)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.reply(b'{"token_type":"Bearer","access_token":"big.answer.token"}')
+    def do_GET(self):
+        self.reply(body)
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print("http://127.0.0.1:%d %d" % (server.server_address[1], len(body)), flush=True)
+server.serve_forever()
+"""
+
+
+class QueryMemory(unittest.TestCase):
+    """query --format json and csv hold the answer's text once: peak memory near the body's size,
+    not a table's 10 to 30 times. The answer comes from another process, so that this one stays
+    small (a child's peak counts the parent it was forked from)."""
+
+    def peak_rss(self, fmt, rows):
+        server = subprocess.Popen(["/usr/bin/python3", "-c", BIG_ANSWER_SERVER, str(rows), fmt], stdout=subprocess.PIPE,
+                                  text=True)
+        try:
+            url, size = server.stdout.readline().split()
+            process = subprocess.Popen([VOVREST, "query", "--format", fmt], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, env=environment(url, cache=None), stdin=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+            process.stderr.close()
+            self.assertEqual(status, 0)
+            return int(size), usage.ru_maxrss * 1024
+        finally:
+            server.kill()
+            server.wait(TIMEOUT)
+            server.stdout.close()
+
+    def test_json_and_csv_answers_are_not_held_as_tables(self):
+        for fmt in ("json", "csv"):
+            body, peak = self.peak_rss(fmt, 2_000_000)
+            self.assertGreater(body, 18_000_000)
+            self.assertLess(peak, 1.5 * body + 30_000_000, (fmt, body, peak))
+
+
 class Jobs(CliCase):
     def test_job_commands(self):
         job = self.submit(self.slow, "sleep", "3600")
@@ -980,7 +1033,7 @@ class SecretsTest(unittest.TestCase):
                 self.assertIsNone(TOKEN.search(out), args)
 
 
-CASES = [HelpAndUsage, TokenAndCache, Requests, Query, Jobs, Submit, SubmitFile, Passwords, TlsTimeoutsAndHardening,
+CASES = [HelpAndUsage, TokenAndCache, Requests, Query, QueryMemory, Jobs, Submit, SubmitFile, Passwords, TlsTimeoutsAndHardening,
          ConfigAndEnvironment, ControlCharactersFromTheServer]
 
 if __name__ == "__main__":

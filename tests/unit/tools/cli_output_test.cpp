@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 namespace {
 
 using namespace vovrest::cli;
@@ -47,6 +49,26 @@ TEST(CliOutput, ServerJsonPrintedOnOneLineUnchangedInMeaning)
     EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos);
     EXPECT_EQ(boost::json::parse(line), boost::json::parse(body));
     EXPECT_EQ(json_body_text("not json\x1b", false), R"("not json\u001b")");
+}
+
+TEST(CliOutput, StreamedOutputEqualsTheStringForms)
+{
+    for (const std::string& text : {std::string("id,name\n1,\x1b[31mred\n2,ok"), std::string("a\r\nb\n"), std::string(),
+                                   std::string("\xc2\x9b\xff tail")})
+    {
+        std::ostringstream out;
+        write_printable_text(out, text);
+        const std::string expected = printable_text(text);
+        EXPECT_EQ(out.str(), expected.empty() || expected.back() == '\n' ? expected : expected + "\n");
+    }
+    for (const std::string& body : {std::string("{ \"a\" : [1, 2],\n \"b\": \"x\x7fy\xc2\x85\" }"), std::string("[]"),
+                                   std::string("not json")})
+    {
+        const bool valid = check_json_body(body).valid;
+        std::ostringstream out;
+        write_json_body(out, body, valid);
+        EXPECT_EQ(out.str(), json_body_text(body, valid) + "\n");
+    }
 }
 
 TEST(CliOutput, TableErrormsgFoundAtTheTopOnly)
