@@ -181,7 +181,7 @@ int main(int argc, char** argv)
 {
     vt::fake_server_params params;
     std::vector<std::string> user_texts;  // NAME:PASSWORD[:LEVEL], checked after parsing
-    CLI::App app("An imitation of the Altair Accelerator REST API v3 (token, project, jobs, query) for tests and "
+    CLI::App app("An imitation of the Altair Accelerator REST API v3 (token, project, jobs, query) for tests and\n"
                  "demos. Prints \"listening on <url>\" as its first line, then serves until SIGINT or SIGTERM.",
                  "vovrest-fake-server");
     app.footer(std::string(footer));

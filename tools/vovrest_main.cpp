@@ -37,9 +37,12 @@ void make_undumpable() noexcept
 }
 
 // Authorizes first, so that a wrong password is one clear error before any work starts.
-asio::awaitable<int> authorize_then(vovrest::session& s, std::function<asio::awaitable<int>(vovrest::session&)> run)
+asio::awaitable<int> authorize_then(vovrest::session& s, std::function<asio::awaitable<int>(vovrest::session&)> run,
+                                    bool verbose)
 {
     co_await s.authorize();
+    if (verbose && s.counters().token_cache_hits > 0)
+        std::cerr << "vovrest: the token came from the token cache" << std::endl;
     co_return co_await run(s);
 }
 
@@ -56,7 +59,7 @@ int run_with_session(const cli::global_options& options, cli::command& command)
     std::exception_ptr failure;
     // Stops the loop at once: a renewal still retrying (a server that never answers) or idle
     // keep-alive connections must not keep a finished command alive.
-    asio::co_spawn(io, authorize_then(s, std::move(command.run)), [&](std::exception_ptr e, int result) {
+    asio::co_spawn(io, authorize_then(s, std::move(command.run), options.verbose), [&](std::exception_ptr e, int result) {
         failure = e;
         status = result;
         io.stop();

@@ -875,6 +875,10 @@ class TlsTimeoutsAndHardening(CliCase):
         self.assertIn("connection_opened", result.stderr)
         result = vovrest("get", "project/1/project", "--verbose", url=self.fast.url, cache=None)
         self.assertIn("vovrest: event renewal_started", result.stderr)
+        cache = private_dir("cache-verbose")
+        self.assert_exit(vovrest("token", url=self.fast.url, cache=cache), 0)
+        result = vovrest("-v", "token", url=self.fast.url, cache=cache)
+        self.assertIn("the token came from the token cache", result.stderr)
 
     def test_the_process_cannot_be_dumped(self):
         with Server("--never-respond") as server:
