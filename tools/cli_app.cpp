@@ -5,8 +5,7 @@
 
 #include <vovrest/version.hpp>
 
-#include <CLI/Config.hpp>
-#include <CLI/Formatter.hpp>
+#include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <fstream>

@@ -6,7 +6,7 @@
 #include "cli_commands.hpp"
 #include "cli_options.hpp"
 
-#include <CLI/App.hpp>
+#include <CLI/CLI.hpp>
 
 namespace vovrest::cli {
 

@@ -8,7 +8,7 @@
 
 #include <vovrest/session.hpp>
 
-#include <CLI/App.hpp>
+#include <CLI/CLI.hpp>
 
 #include <boost/asio/awaitable.hpp>
 

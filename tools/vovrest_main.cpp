@@ -10,7 +10,7 @@
 #include <vovrest/error.hpp>
 #include <vovrest/session.hpp>
 
-#include <CLI/Error.hpp>
+#include <CLI/CLI.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

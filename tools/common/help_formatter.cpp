@@ -1,6 +1,6 @@
 #include "help_formatter.hpp"
 
-#include <CLI/App.hpp>
+#include <CLI/CLI.hpp>
 
 #include <sstream>
 

@@ -2,7 +2,7 @@
 // to the width of a terminal on the right, with its default and environment variable.
 #pragma once
 
-#include <CLI/Formatter.hpp>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 

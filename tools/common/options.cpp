@@ -2,7 +2,7 @@
 
 #include "duration.hpp"
 
-#include <CLI/Error.hpp>
+#include <CLI/CLI.hpp>
 
 namespace vovrest::tools {
 

@@ -2,7 +2,7 @@
 // the field they configure, so that adding a duration option is one line.
 #pragma once
 
-#include <CLI/App.hpp>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <optional>
