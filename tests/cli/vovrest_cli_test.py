@@ -264,6 +264,8 @@ class HelpAndUsage(CliCase):
         listed = {tuple(c): set(option.findall(vovrest(*c, "--help").stdout)) - {"--help"} for c in commands}
         self.assertIn("--no-cache", listed[("token",)])
         self.assertIn("--poll", listed[("job", "wait")])
+        if "VOVREST_COMPLETION" not in os.environ:
+            self.skipTest("VOVREST_COMPLETION names the completion script (ctest sets it)")
         with open(os.environ["VOVREST_COMPLETION"]) as f:
             completion = f.read()
         for words in (["token", "logout", "get", "request", "query", "submit", "job"],
@@ -585,6 +587,8 @@ class QueryMemory(unittest.TestCase):
             server.stdout.close()
 
     def test_json_and_csv_answers_are_not_held_as_tables(self):
+        if os.environ.get("VOVREST_SANITIZE"):
+            self.skipTest("a sanitizer's shadow memory is no measure of the program's")
         for fmt in ("json", "csv"):
             body, peak = self.peak_rss(fmt, 2_000_000)
             self.assertGreater(body, 18_000_000)
