@@ -1,11 +1,14 @@
-// The subcommands of vovrest. Each parses its own arguments first (so that --help and usage
-// errors need no server), and returns what to run once the session exists: a coroutine giving
-// the exit status. An empty runner means its --help was printed.
+// The subcommands of vovrest. Each adds itself to the CLI11 application; when it is the one
+// parsed, its callback leaves in `command` what to run: a coroutine on a session giving the
+// exit status, or (logout) a function that needs no session. The global options are read when
+// the command runs (after the config file is applied), never while parsing.
 #pragma once
 
-#include "cli_args.hpp"
+#include "cli_options.hpp"
 
 #include <vovrest/session.hpp>
+
+#include <CLI/CLI.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -13,17 +16,17 @@
 
 namespace vovrest::cli {
 
-using runner = std::function<boost::asio::awaitable<int>(session&)>;
-
-struct command_needs
+struct command
 {
-    bool reads_stdin = false;  // the command reads standard input (submit --file -)
+    std::function<boost::asio::awaitable<int>(session&)> run;  // needs a session
+    std::function<int()> local;                                // needs none
+    bool reads_stdin = false;                                  // its input is standard input
 };
 
-runner parse_token(arguments& args);
-runner parse_get(arguments& args);
-runner parse_query(arguments& args);
-runner parse_job(arguments& args);
-runner parse_submit(arguments& args, command_needs& needs);
+void add_token_commands(CLI::App& app, global_options& options, command& out);    // token, logout
+void add_request_commands(CLI::App& app, global_options& options, command& out);  // get, request
+void add_query_command(CLI::App& app, global_options& options, command& out);
+void add_submit_command(CLI::App& app, global_options& options, command& out);
+void add_job_command(CLI::App& app, global_options& options, command& out);
 
 }  // namespace vovrest::cli

@@ -1,16 +1,17 @@
 #include "cli_format.hpp"
 
+#include "cli_output.hpp"
+
 #include <algorithm>
 #include <vector>
 
 namespace vovrest::cli {
 namespace {
 
-// A cell on one line: a newline or tab inside would break the alignment.
-std::string one_line(std::string text)
+// A cell on one line, safe for a terminal: newlines, tabs and ESC sequences shown escaped.
+std::string one_line(std::string_view text)
 {
-    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
-    return text;
+    return printable_line(text);
 }
 
 void append_padded(std::string& out, const std::string& text, std::size_t width, bool last)
@@ -52,15 +53,19 @@ std::string aligned_columns(const table& t)
 
 std::string aligned_fields(const table& t)
 {
-    std::size_t width = 0;
-    for (const auto& name : t.columns())
-        width = std::max(width, name.size());
     std::string out;
     if (t.empty())
         return out;
-    for (std::size_t c = 0; c < t.columns().size(); ++c)
+    std::vector<std::string> names;
+    std::size_t width = 0;
+    for (const auto& name : t.columns())
     {
-        append_padded(out, one_line(t.columns()[c]), width, false);
+        names.push_back(one_line(name));
+        width = std::max(width, names.back().size());
+    }
+    for (std::size_t c = 0; c < names.size(); ++c)
+    {
+        append_padded(out, names[c], width, false);
         out += one_line(t.at(0, c).as_string());
         out += '\n';
     }

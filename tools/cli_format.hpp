@@ -1,5 +1,5 @@
 // How vovrest prints tables: aligned columns under a header line, for people (--format table,
-// job info). Machines get the server's JSON or CSV untouched.
+// job info), every cell on one line with its control characters escaped.
 #pragma once
 
 #include <vovrest/table.hpp>

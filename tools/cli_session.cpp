@@ -1,6 +1,9 @@
 #include "cli_session.hpp"
 
+#include "cli_output.hpp"
+
 #include <vovrest/password_provider.hpp>
+#include <vovrest/token_cache.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,7 +31,7 @@ void check_password_file(const std::string& path)
         throw cli_failure(exit_authentication, "cannot read the password file " + path);
     if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0)
         throw cli_failure(exit_authentication, "refusing the password file " + path
-                                                   + ": its group or others may read it (chmod 600 it)");
+                                                   + ": its group or others may read it (chmod 600 " + path + ")");
 }
 
 password_provider password_from_stdin()
@@ -57,52 +60,40 @@ void print_event(const session_event& e)
     if (e.retry)
         line += " retry";
     if (!e.detail.empty())
-        line += " " + std::string(e.detail);
+        line += " " + printable_line(e.detail);
     line += '\n';
+    std::fputs(line.c_str(), stderr);
+}
+
+void warn_token_cache(const std::string& reason)
+{
+    std::string line = "vovrest: warning: not using the token cache: " + printable_line(reason) + '\n';
     std::fputs(line.c_str(), stderr);
 }
 
 }  // namespace
 
-global_options parse_global(arguments& args)
+base_url checked_url(const global_options& o)
 {
-    global_options o;
-    o.url = environment("NC_URL");
-    o.user = environment("USER");
-    while (!args.empty() && args.peek().starts_with("-"))
-    {
-        if (auto v = args.option("--url"))
-            o.url = *v;
-        else if (auto u = args.option("--user"))
-            o.user = *u;
-        else if (auto f = args.option("--password-file"))
-            o.password_file = *f;
-        else if (args.flag("--password-stdin"))
-            o.password_stdin = true;
-        else if (auto c = args.option("--cacert"))
-            o.cacert = *c;
-        else if (args.flag("--insecure"))
-            o.insecure = true;
-        else if (auto t = args.option("--timeout"))
-            o.timeout = parse_duration("--timeout", *t);
-        else if (auto n = args.option("--connections"))
-            o.connections = parse_count("--connections", *n, 1, 1024);
-        else if (args.flag("-v") || args.flag("--verbose"))
-            o.verbose = true;
-        else if (args.help())
-            o.help = true;
-        else
-            throw usage_error("unknown option '" + std::string(args.peek()) + "'");
-    }
-    if (!o.password_file.empty() && o.password_stdin)
-        throw usage_error("--password-file and --password-stdin exclude each other");
-    return o;
+    if (o.url.empty())
+        throw usage_error("no Accelerator URL: give --url or set NC_URL");
+    boost::system::error_code ec;
+    auto url = parse_base_url(o.url, ec);
+    if (!url)
+        throw usage_error("cannot use '" + o.url + "' as the Accelerator URL (http:// or https://host[:port])");
+    return *url;
+}
+
+std::string token_cache_directory(const global_options& o)
+{
+    if (o.token_cache_off())
+        return {};
+    return o.token_cache.empty() ? default_token_cache_directory() : o.token_cache;
 }
 
 session_params make_session_params(const global_options& o, bool& stdin_taken)
 {
-    if (o.url.empty())
-        throw usage_error("no Accelerator URL: give --url or set NC_URL");
+    checked_url(o);
     if (o.user.empty())
         throw usage_error("no user name: give --user or set USER");
 
@@ -111,17 +102,28 @@ session_params make_session_params(const global_options& o, bool& stdin_taken)
     p.username = o.user;
     p.tls.ca_file = o.cacert;
     p.tls.insecure_skip_verify = o.insecure;
-    if (o.connections)
-        p.max_connections = *o.connections;
-    if (o.timeout)
+    p.max_connections = o.connections;
+    // Interactive bounds: a connect or handshake that hangs ends after --connect-timeout; a
+    // whole operation (token wait, retries, replay) after --timeout; a token request is tried
+    // token_attempts times, each bounded by the same timeout.
+    p.connect_timeout = o.connect_timeout;
+    p.handshake_timeout = o.connect_timeout;
+    p.token.max_attempts = token_attempts;
+    if (o.timeout.count() > 0)
     {
-        p.operation_timeout = *o.timeout;
-        p.connect_timeout = std::min(p.connect_timeout, p.operation_timeout);
-        p.handshake_timeout = std::min(p.handshake_timeout, p.operation_timeout);
-        p.request_timeout = std::min(p.request_timeout, p.operation_timeout);
+        p.operation_timeout = o.timeout;
+        p.connect_timeout = std::min<std::chrono::steady_clock::duration>(p.connect_timeout, o.timeout);
+        p.handshake_timeout = std::min<std::chrono::steady_clock::duration>(p.handshake_timeout, o.timeout);
+        p.request_timeout = std::min<std::chrono::steady_clock::duration>(p.request_timeout, o.timeout);
+        p.token.renewal_timeout = std::min<std::chrono::steady_clock::duration>(p.token.renewal_timeout, o.timeout);
     }
     if (o.verbose)
         p.on_event = print_event;
+
+    const std::string cache = token_cache_directory(o);
+    p.token_cache.enabled = !o.token_cache_off();
+    p.token_cache.directory = cache;
+    p.token_cache.on_refused = warn_token_cache;
 
     stdin_taken = false;
     if (!o.password_file.empty())
@@ -138,9 +140,7 @@ session_params make_session_params(const global_options& o, bool& stdin_taken)
         p.password = password_from_env("VOV_PASSWORD");
     else if (::isatty(STDIN_FILENO))
         p.password = password_prompt("Password for " + o.user + ": ");
-    else
-        throw cli_failure(exit_authentication,
-                          "no password: use --password-file, --password-stdin, VOV_PASSWORD or a terminal");
+    // else: no source; a cached token still works, a token request fails with no_password.
     return p;
 }
 

@@ -1,39 +1,27 @@
-// The options that come before the subcommand (where the Accelerator is, who the user is, where
-// the password comes from, TLS, timeouts) and the session they describe.
+// The session a command runs on, from the global options: URL, user, password source, TLS,
+// timeouts (the interactive defaults of cli_options.hpp), token cache, -v events.
 #pragma once
 
-#include "cli_args.hpp"
+#include "cli_options.hpp"
 
+#include <vovrest/base_url.hpp>
 #include <vovrest/session_params.hpp>
 
-#include <chrono>
-#include <cstddef>
-#include <optional>
 #include <string>
 
 namespace vovrest::cli {
 
-struct global_options
-{
-    std::string url;                   // --url, else $NC_URL
-    std::string user;                  // --user, else $USER
-    std::string password_file;         // --password-file
-    bool password_stdin = false;       // --password-stdin
-    std::string cacert;                // --cacert
-    bool insecure = false;             // --insecure
-    std::optional<std::chrono::milliseconds> timeout;  // --timeout
-    std::optional<std::size_t> connections;            // --connections
-    bool verbose = false;              // -v
-    bool help = false;                 // -h / --help before any subcommand
-};
-
-// Reads options until the first argument that is not one (the subcommand).
-global_options parse_global(arguments& args);
-
-// Everything the session needs. The password source is settled here: --password-file (refused
-// when its group or others may read it), --password-stdin (read now, once), $VOV_PASSWORD, else a
-// prompt when stdin is a terminal. None of them: cli_failure with exit status 3.
-// `stdin_taken` is set when stdin was read for the password.
+// Fails with usage_error when there is no URL or user. The password source is settled here:
+// --password-file (refused when its group or others may read it), --password-stdin (read now,
+// once), $VOV_PASSWORD, else a prompt when stdin is a terminal, else none (a token request then
+// fails with error::no_password: a cached token needs no password). `stdin_taken` is set when
+// stdin was read for the password.
 session_params make_session_params(const global_options& options, bool& stdin_taken);
+
+// The base URL of the options, checked (usage_error when missing or unusable).
+base_url checked_url(const global_options& options);
+
+// The token cache directory the options choose (empty when it is off).
+std::string token_cache_directory(const global_options& options);
 
 }  // namespace vovrest::cli

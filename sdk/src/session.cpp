@@ -1,4 +1,5 @@
 #include <vovrest/detail/connection_pool.hpp>
+#include <vovrest/detail/caching_token_source.hpp>
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/launch_operation.hpp>
 #include <vovrest/detail/password_token_source.hpp>
@@ -97,7 +98,9 @@ struct session::impl : std::enable_shared_from_this<session::impl>
                                        detail::read_limits{params.max_header_bytes, params.max_body_bytes},
                                        params.request_timeout}),
           tokens(executor, params.token,
-                 std::make_unique<detail::password_token_source>(executor, driver, params.username, params.password),
+                 detail::with_token_cache(std::make_unique<detail::password_token_source>(
+                                              executor, driver, params.username, params.password),
+                                          executor, params, url),
                  observer),
           serialized(params.single_threaded || detail::operation_context::is_strand(executor))
     {

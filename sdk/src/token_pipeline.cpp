@@ -2,6 +2,7 @@
 #include <vovrest/detail/waiter_queue.hpp>
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
+#include <vovrest/password_provider.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -214,9 +215,17 @@ public:
 
     void on_unauthorized(std::uint64_t generation, std::string_view server_text)
     {
+        std::string refused;  // the current token's header value, when it is the one refused
         step([&](token_actions& actions) {
+            if (const installed_token* current = machine_.token(); current && current->generation == generation)
+                refused = current->authorization;
             machine_.unauthorized(hooks_.steady_now(), generation, server_text, actions);
         });
+        if (!refused.empty())
+        {
+            source_->on_rejected(refused);
+            wipe(refused);
+        }
     }
 
     void accepted(std::uint64_t generation) noexcept
@@ -502,6 +511,8 @@ private:
             return;
         fetch_in_flight_ = false;
         fetch_timer_.cancel();
+        if (result.from_cache)
+            session_observer::bump(observer_.token_cache_hits);
         if (result.ec && fetch_timed_out_)
         {
             result.ec = error::timeout;

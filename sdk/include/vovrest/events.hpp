@@ -65,7 +65,8 @@ using event_hook = std::function<void(const session_event&)>;
 /// under load two members of one snapshot may be a few events apart.
 struct session_counters
 {
-    std::uint64_t token_requests = 0;        ///< POST /api/v3/token sent
+    std::uint64_t token_requests = 0;        ///< token requests made: POST /api/v3/token sent, or answered by the token cache
+    std::uint64_t token_cache_hits = 0;      ///< token requests the cross-process token cache answered (nothing sent)
     std::uint64_t renewals_proactive = 0;    ///< started in the soft window, nobody waiting
     std::uint64_t renewals_on_401 = 0;       ///< started because the current token was answered 401
     std::uint64_t renewals_forced = 0;       ///< authorize(), expired tokens, first use

@@ -7,6 +7,7 @@
 #include <vovrest/password_provider.hpp>
 #include <vovrest/retry_policy.hpp>
 #include <vovrest/tls_params.hpp>
+#include <vovrest/token_cache.hpp>
 #include <vovrest/token_params.hpp>
 #include <vovrest/version.hpp>
 
@@ -28,6 +29,8 @@ struct session_params
     password_provider password;
     tls_params tls;                      ///< how an https:// server is verified
     token_params token;                  ///< when the token is renewed, how failures back off
+    /// Share the token with other processes of the same user (off by default; see token_cache.hpp).
+    token_cache_params token_cache;
     bool require_https = false;          ///< refuse http:// URLs (error::https_required)
 
     /// Keep-alive pool size: at most this many connections at once; more requests wait in a

@@ -38,6 +38,7 @@ public:
     {
         session_counters c;
         c.token_requests = token_requests.load(std::memory_order_relaxed);
+        c.token_cache_hits = token_cache_hits.load(std::memory_order_relaxed);
         c.renewals_proactive = renewals_proactive.load(std::memory_order_relaxed);
         c.renewals_on_401 = renewals_on_401.load(std::memory_order_relaxed);
         c.renewals_forced = renewals_forced.load(std::memory_order_relaxed);
@@ -59,6 +60,7 @@ public:
     }
 
     std::atomic<std::uint64_t> token_requests{0};
+    std::atomic<std::uint64_t> token_cache_hits{0};
     std::atomic<std::uint64_t> renewals_proactive{0};
     std::atomic<std::uint64_t> renewals_on_401{0};
     std::atomic<std::uint64_t> renewals_forced{0};

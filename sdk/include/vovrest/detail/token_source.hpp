@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace vovrest::detail {
 
@@ -27,6 +28,7 @@ struct token_fetch_result
     diagnostics diag;               // the server's text; never the password
     token_grant grant;              // valid when !ec
     std::optional<std::chrono::steady_clock::duration> retry_after;  // Retry-After, when sent
+    bool from_cache = false;        // the grant came from the token cache: nothing was sent
 };
 
 using token_fetch_handler = boost::asio::any_completion_handler<void(token_fetch_result)>;
@@ -38,6 +40,10 @@ public:
     // Starts one token request. The handler is called exactly once, from any thread. Cancelling
     // the slot bound to the handler (if any) aborts the request with operation_aborted.
     virtual void async_fetch(token_fetch_handler handler) = 0;
+    // The server answered 401 to a request that carried this header value ("<type>:<token>")
+    // while it was the current token. A source that keeps tokens elsewhere (a cache) forgets it.
+    // Called from any thread; must be quick.
+    virtual void on_rejected(std::string_view authorization) { (void)authorization; }
 };
 
 }  // namespace vovrest::detail

@@ -2,8 +2,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <utility>
 
-namespace vovrest::testing::detail {
+namespace vovrest::tools {
 
 namespace {
 
@@ -80,4 +81,23 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text)
     return std::chrono::milliseconds{static_cast<std::int64_t>((total_us + 999) / 1000)};
 }
 
-}  // namespace vovrest::testing::detail
+std::string format_duration(std::chrono::milliseconds d)
+{
+    if (d <= std::chrono::milliseconds::zero())
+        return "0";
+    std::int64_t left = d.count();
+    std::string out;
+    const std::pair<std::int64_t, const char*> units[] = {{3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
+    for (const auto& [per_unit, name] : units)
+    {
+        if (left >= per_unit)
+        {
+            out += std::to_string(left / per_unit);
+            out += name;
+            left %= per_unit;
+        }
+    }
+    return out;
+}
+
+}  // namespace vovrest::tools
