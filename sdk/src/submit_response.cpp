@@ -61,7 +61,7 @@ std::optional<job_id> id_in_body(std::string_view body, std::string& why)
     table t = table::parse(body, ec, diag);
     if (ec)
     {
-        why = diag.server_message;
+        why = diag.server_message.empty() ? diag.client_message : diag.server_message;
         return std::nullopt;
     }
     for (const char* name : {"jobid", "idint", "id"})

@@ -1,7 +1,8 @@
 // vovrest::table — the Accelerator's answer to every read (job fields, project, query): startrow,
 // endrow, query echo, errormsg, columns and typed rows, with cells found by column name
-// (case-insensitive, as Accelerator's field names are). Thread-safety: a value type; const
-// members may be called from any thread at once.
+// (case-insensitive, as Accelerator's field names are); and parse_table_rows, the same answer read
+// row by row without building a table. Thread-safety: a value type; const members may be called
+// from any thread at once.
 #pragma once
 
 #include <vovrest/diagnostics.hpp>
@@ -11,6 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,44 +22,164 @@
 
 namespace vovrest {
 
-// One cell: a view of a JSON value owned by its table (valid while the table lives).
+namespace detail {
+class table_store;
+}
+
+/// One cell: a view of a value owned by its table (valid while the table lives), or by the JSON
+/// value it was made from.
 class table_cell
 {
 public:
+    /// A view of a JSON value the caller owns.
     explicit table_cell(const boost::json::value& value) noexcept : value_(&value) {}
 
-    bool is_null() const noexcept { return value_->is_null(); }
-    bool is_string() const noexcept { return value_->is_string(); }
-    bool is_int() const noexcept { return value_->is_int64() || value_->is_uint64(); }
+    bool is_null() const noexcept;
+    bool is_string() const noexcept;
+    /// A JSON integer (not a string of digits; see as_int for those).
+    bool is_int() const noexcept;
 
-    // The text: a string as it is, a number or boolean as its JSON text, null as "".
+    /// The text: a string as it is, a number or boolean as its JSON text, null as "".
     std::string as_string() const;
-    // An integer, or a string of decimal digits (zero-padded ids such as "000001138" included).
-    // Throws error_with_diagnostics(error::bad_response) otherwise.
+    /// An integer, or a string of decimal digits (zero-padded ids such as "000001138" included).
+    /// Throws error_with_diagnostics(error::bad_response) otherwise.
     std::int64_t as_int() const;
-    // As as_int(), nullopt instead of throwing.
+    /// As as_int(), nullopt instead of throwing.
     std::optional<std::int64_t> try_int() const noexcept;
 
-    const boost::json::value& json() const noexcept { return *value_; }
+    /// The cell as a JSON value, built on each call (a table keeps its cells compact).
+    boost::json::value json() const;
 
 private:
-    const boost::json::value* value_;
+    friend class table_row;
+    explicit table_cell(const unsigned char* encoded) noexcept : encoded_(encoded) {}
+
+    const boost::json::value* value_ = nullptr;  // a view of a caller's value, or
+    const unsigned char* encoded_ = nullptr;     // a cell in a table's compact storage
+};
+
+/// One row: its cells in row order (the order of table::columns()). A view, valid while the table
+/// it came from lives (in parse_table_rows: during the call that received it).
+class table_row
+{
+public:
+    /// Walks the row cell by cell.
+    class iterator
+    {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = table_cell;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = table_cell;
+
+        iterator() = default;
+        table_cell operator*() const noexcept { return table_cell(at_); }
+        iterator& operator++() noexcept;
+        iterator operator++(int) noexcept
+        {
+            iterator before = *this;
+            ++*this;
+            return before;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.left_ == b.left_; }
+
+    private:
+        friend class table_row;
+        iterator(const unsigned char* at, std::size_t left) noexcept : at_(at), left_(left) {}
+        const unsigned char* at_ = nullptr;
+        std::size_t left_ = 0;  // cells from here to the end of the row
+    };
+
+    table_row() = default;
+
+    std::size_t size() const noexcept { return width_; }
+    bool empty() const noexcept { return width_ == 0; }
+    /// The cell at that position (the row is walked up to it: O(column)). Throws
+    /// error_with_diagnostics(error::bad_response) when the row has no such column.
+    table_cell operator[](std::size_t column) const;
+    iterator begin() const noexcept { return {first_, width_}; }
+    iterator end() const noexcept { return {nullptr, 0}; }
+
+private:
+    friend class table;
+    friend class detail::table_store;
+    table_row(const unsigned char* first, std::size_t width) noexcept : first_(first), width_(width) {}
+
+    const unsigned char* first_ = nullptr;
+    std::size_t width_ = 0;
 };
 
 class table
 {
 public:
+    /// A row as JSON values: what rows() hands out (built on access).
     using row_type = std::vector<boost::json::value>;
 
-    // Parses a response body and checks it: a body that is not a table object is
-    // error::bad_response; a table whose errormsg is not empty is error::query_failed with that
-    // text in the diagnostics (the server may send one with HTTP 200). Throws
-    // error_with_diagnostics.
+    /// The rows as JSON values, each row built when it is accessed. Kept for code written against
+    /// rows of JSON values; row() and at() read the compact storage without building anything.
+    class row_range
+    {
+    public:
+        class iterator
+        {
+        public:
+            using iterator_category = std::input_iterator_tag;
+            using value_type = row_type;
+            using difference_type = std::ptrdiff_t;
+            using pointer = void;
+            using reference = row_type;
+
+            iterator() = default;
+            row_type operator*() const { return owner_->rows_as_json(index_); }
+            iterator& operator++() noexcept
+            {
+                ++index_;
+                return *this;
+            }
+            iterator operator++(int) noexcept
+            {
+                iterator before = *this;
+                ++index_;
+                return before;
+            }
+            friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.index_ == b.index_; }
+
+        private:
+            friend class row_range;
+            iterator(const table* owner, std::size_t index) noexcept : owner_(owner), index_(index) {}
+            const table* owner_ = nullptr;
+            std::size_t index_ = 0;
+        };
+
+        std::size_t size() const noexcept { return owner_->size(); }
+        bool empty() const noexcept { return owner_->empty(); }
+        /// Row `r` as JSON values. Throws error_with_diagnostics(error::bad_response) past the end.
+        row_type operator[](std::size_t r) const { return owner_->rows_as_json(r); }
+        iterator begin() const noexcept { return {owner_, 0}; }
+        iterator end() const noexcept { return {owner_, owner_->size()}; }
+
+    private:
+        friend class table;
+        explicit row_range(const table* owner) noexcept : owner_(owner) {}
+        const table* owner_;
+    };
+
+    /// Parses a response body and checks it: a body that is not a table object is
+    /// error::bad_response; a table whose errormsg is not empty is error::query_failed with that
+    /// text in the diagnostics (the server may send one with HTTP 200). Throws
+    /// error_with_diagnostics.
+    ///
+    /// Cells are kept compact (a one-digit number takes one byte, a string its bytes and a length)
+    /// with one 4-byte offset per row: a table takes less memory than its JSON text. Its cells take
+    /// at most 4 GiB (bodies are bounded far below that by session_params::max_body_bytes); a
+    /// larger one is error::bad_response.
     static table parse(std::string_view body);
 
-    // The same without throwing (allocation failures aside): `ec` and `diag` say what was wrong.
-    // For error::query_failed the table is returned as parsed (query(), errormsg()); for
-    // error::bad_response it is empty.
+    /// The same without throwing (allocation failures aside): `ec` and `diag` say what was wrong
+    /// (diag.client_message for a wrong shape, diag.server_message for the errormsg). For
+    /// error::query_failed the table is returned as parsed (query(), errormsg()); for
+    /// error::bad_response it is empty.
     static table parse(std::string_view body, boost::system::error_code& ec, diagnostics& diag);
 
     std::int64_t startrow() const noexcept { return startrow_; }
@@ -63,31 +187,71 @@ public:
     const std::string& query() const noexcept { return query_; }
     const std::string& errormsg() const noexcept { return errormsg_; }
 
-    // Column names in row order (the `col` of each column applied), as the server spelled them.
+    /// Column names in row order (the `col` of each column applied), as the server spelled them.
     const std::vector<std::string>& columns() const noexcept { return columns_; }
-    const std::vector<row_type>& rows() const noexcept { return rows_; }
-    std::size_t size() const noexcept { return rows_.size(); }
-    bool empty() const noexcept { return rows_.empty(); }
+    /// The rows as JSON values, built on access (see row_range); prefer row() and at().
+    row_range rows() const noexcept { return row_range(this); }
+    std::size_t size() const noexcept;
+    bool empty() const noexcept { return size() == 0; }
 
-    // Position of a column in each row, compared case-insensitively; nullopt when absent.
+    /// Row `r`, a view of the table's storage. Throws error_with_diagnostics(error::bad_response)
+    /// when the row does not exist.
+    table_row row(std::size_t r) const;
+
+    /// Position of a column in each row, compared case-insensitively; nullopt when absent.
     std::optional<std::size_t> column_index(std::string_view name) const noexcept;
     bool has_column(std::string_view name) const noexcept { return column_index(name).has_value(); }
 
-    // A cell. Throws error_with_diagnostics(error::bad_response) when the row or the column does
-    // not exist (the server did not send what was asked for).
+    /// A cell. Throws error_with_diagnostics(error::bad_response) when the row or the column does
+    /// not exist (the server did not send what was asked for).
     table_cell at(std::size_t row, std::string_view column) const;
     table_cell at(std::size_t row, std::size_t column) const;
 
-    // Throws error_with_diagnostics(error::query_failed) when errormsg is not empty.
+    /// Throws error_with_diagnostics(error::query_failed) when errormsg is not empty.
     void check() const;
 
 private:
+    friend class detail::table_store;
+    row_type rows_as_json(std::size_t r) const;
+
     std::int64_t startrow_ = 0;
     std::int64_t endrow_ = 0;
     std::string query_;
     std::string errormsg_;
     std::vector<std::string> columns_;
-    std::vector<row_type> rows_;
+    std::shared_ptr<const detail::table_store> store_;  // the rows; immutable, shared by copies
 };
+
+/// What parse_table_rows calls: on_columns once, before the first row, with the column names in
+/// row order (as table::columns()); then on_row once per row, in order. Either may be empty.
+struct table_visitor
+{
+    std::function<void(const std::vector<std::string>& columns)> on_columns;
+    std::function<void(const table_row& row)> on_row;
+};
+
+/// A table's members other than its rows, as parse_table_rows found them.
+struct table_summary
+{
+    std::int64_t startrow = 0;
+    std::int64_t endrow = 0;
+    std::string query;
+    std::string errormsg;
+    std::vector<std::string> columns;  ///< in row order, as table::columns()
+    std::size_t rows = 0;              ///< rows handed to on_row
+};
+
+/// Reads a table answer row by row without building a table: memory stays at one row whatever
+/// the size of the answer, when its members come in the documented order (columns before rows).
+/// Rows that come before the columns are kept, compact, until the columns are known. Checks as
+/// table::parse does; a wrong shape found after some rows were handed over ends the call with
+/// error::bad_response all the same (discard what was received); a table whose errormsg is not
+/// empty ends with error::query_failed and its text in diag.server_message, after its rows.
+/// An exception thrown by a callback stops the parse and is rethrown.
+table_summary parse_table_rows(std::string_view body, const table_visitor& visitor, boost::system::error_code& ec,
+                               diagnostics& diag);
+
+/// The same; throws error_with_diagnostics.
+table_summary parse_table_rows(std::string_view body, const table_visitor& visitor);
 
 }  // namespace vovrest
