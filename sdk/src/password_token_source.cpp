@@ -66,10 +66,11 @@ asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source
     result.diag.http_status = answer.status;
     if (answer.status >= 200 && answer.status < 300)
     {
-        if (!parse_token_response(answer.body, result.grant))
+        std::string_view why;
+        if (!parse_token_response(answer.body, result.grant, why))
         {
             result.ec = error::bad_response;
-            result.diag.server_message = "the token endpoint's answer has no token_type and access_token";
+            result.diag.client_message = std::string(why);
         }
         co_return std::pair{result.ec, std::move(result)};
     }

@@ -131,6 +131,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
             const auto failure = tokens.last_failure();
             diag.http_status = failure.http_status;
             diag.server_message = failure.server_message;
+            diag.client_message = failure.client_message;
             co_return ec;
         }
         ticket = std::move(fresh);
