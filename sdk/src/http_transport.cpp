@@ -199,14 +199,14 @@ struct http_transport::impl
         // The head is written by hand into the connection's own buffer (no per-request fields
         // container), and the body is sent from the request itself (no copy to wipe).
         if (!write_request_head(head, request.method, request.target, host_header, params.user_agent,
-                                request.authorization, request.content_type, request.body.size()))
+                                request.authorization, request.content_type, request.payload().size()))
         {
             outcome.ec = error::bad_request;
             co_return outcome;
         }
         const std::array<asio::const_buffer, 2> wire{asio::buffer(head),
                                                      asio::buffer(request.content_type.empty() ? std::string_view()
-                                                                                               : std::string_view(request.body))};
+                                                                                               : request.payload())};
         op.arm(params.request_timeout);
         auto [wec, written] = co_await asio::async_write(stream, wire, op.step_token());
         outcome.bytes_sent = written > 0 || !wec;

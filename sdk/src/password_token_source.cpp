@@ -1,3 +1,5 @@
+#include "secret_buffer.hpp"
+
 #include <vovrest/detail/launch_operation.hpp>
 #include <vovrest/detail/password_token_source.hpp>
 #include <vovrest/detail/wire_format.hpp>
@@ -8,6 +10,26 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace vovrest::detail {
+namespace {
+
+// username=...&password=... in pages that core dumps leave out and that are wiped when released;
+// the provider's copy of the password is wiped here, before anything is sent.
+secret_buffer token_form(std::string_view username, std::string& password)
+{
+    secret_buffer form(32 + 3 * (username.size() + password.size()));
+    const auto put_encoded = [&form](std::string_view text) {
+        char* start = form.extend(3 * text.size());
+        form.commit(static_cast<std::size_t>(append_encoded(start, text, true) - start));
+    };
+    form.append("username=");
+    put_encoded(username);
+    form.append("&password=");
+    put_encoded(password);
+    wipe(password);
+    return form;
+}
+
+}  // namespace
 
 password_token_source::password_token_source(asio::any_io_executor ex, http_transport& transport,
                                              std::string username, password_provider provider)
@@ -42,21 +64,17 @@ asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source
         result.diag.server_message = "the password provider gave no password";
         co_return std::pair{result.ec, std::move(result)};
     }
+    secret_buffer form = token_form(username_, password);
     http_request request;
     request.method = "POST";
     request.target = "/api/v3/token";
     request.content_type = "application/x-www-form-urlencoded";
     request.ahead_of_queue = true;  // the requests queued for a connection may be waiting for it
-    request.body.reserve(32 + username_.size() + 3 * password.size());
-    request.body = "username=";
-    append_encoded(request.body, username_, true);
-    request.body += "&password=";
-    append_encoded(request.body, password, true);
-    wipe(password);
+    request.external_body = form.view();
 
     http_result answer;
     error_code ec = co_await transport_.exchange(op, request, answer);
-    wipe(request.body);
+    form.release();
     if (ec)
     {
         // outcome_unknown only means "a token may have been issued": harmless, ask again.

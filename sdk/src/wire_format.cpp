@@ -20,6 +20,28 @@ std::string_view find_header(const std::vector<std::pair<std::string, std::strin
     return {};
 }
 
+char* append_encoded(char* out, std::string_view text, bool form) noexcept
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (const char ch : text)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved)
+            *out++ = ch;
+        else if (form && c == ' ')
+            *out++ = '+';
+        else
+        {
+            *out++ = '%';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 0xF];
+        }
+    }
+    return out;
+}
+
 void append_encoded(std::string& out, std::string_view text, bool form)
 {
     static constexpr char hex[] = "0123456789ABCDEF";

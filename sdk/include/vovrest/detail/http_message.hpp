@@ -32,8 +32,16 @@ struct http_request
     std::string_view authorization;  // header value; empty: no Authorization header
     request_authorizer* authorizer = nullptr;  // when set, it sets `authorization` (see above)
     std::string_view content_type;   // empty: no body
-    std::string body;                // sent from here, never copied: a caller that put a
-                                     // secret in it wipes it after the exchange
+    std::string body;                // sent from here, never copied
+    // When not empty, sent instead of `body`: bytes the caller keeps alive until the exchange
+    // ends, in memory of its choice (the token request's form body: pages that core dumps leave
+    // out and that are wiped after sending, see sdk/src/secret_buffer.hpp).
+    std::string_view external_body;
+
+    std::string_view payload() const noexcept
+    {
+        return external_body.empty() ? std::string_view(body) : external_body;
+    }
     // The token request: every other request may be waiting for it, so it takes the next free
     // connection ahead of the requests queued for one.
     bool ahead_of_queue = false;

@@ -30,6 +30,9 @@ std::string_view find_header(const std::vector<std::pair<std::string, std::strin
 
 // application/x-www-form-urlencoded (space as '+') when `form`, else RFC 3986 (space as %20).
 void append_encoded(std::string& out, std::string_view text, bool form);
+// The same, written at `out`, which has room for 3 * text.size() bytes; returns the end (for
+// memory that is not a std::string: the token request's form body, see secret_buffer.hpp).
+char* append_encoded(char* out, std::string_view text, bool form) noexcept;
 
 // The largest token_type or access_token taken from the token endpoint. A JWT with the claims
 // Accelerator puts in it is a few hundred bytes; a token is sent in every request's header, and
