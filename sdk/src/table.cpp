@@ -105,24 +105,13 @@ public:
     static constexpr std::size_t max_string_size = std::size_t(-1);
 
     table_handler(table_summary& summary, table_store& store, const table_visitor* visitor)
-        : columns_value(json::storage_ptr(&arena_)), summary_(summary), store_(store), visitor_(visitor),
+        : summary_(summary), store_(store), visitor_(visitor), columns_value_(json::storage_ptr(&arena_)),
           values_(json::storage_ptr(), stack_buffer_, sizeof stack_buffer_)
     {
     }
 
-private:
-    // First: the members below keep their small values in it.
-    unsigned char arena_buffer_[2048];
-    json::monotonic_resource arena_{arena_buffer_, sizeof arena_buffer_};
-
-public:
     std::string reason;              // set when the shape is wrong
     std::exception_ptr failure;      // thrown by a visitor's callback
-    bool have_columns = false;
-    bool have_rows = false;
-    json::value columns_value;       // the `columns` member as sent (in the arena)
-    std::size_t first_width = 0;     // rows read before the columns: all must be this wide
-    bool widths_differ = false;
 
     bool on_document_begin(boost::system::error_code&) { return true; }
     bool on_document_end(boost::system::error_code&) { return true; }
@@ -313,7 +302,7 @@ public:
     {
         if (!reason.empty() || failure)
             return;
-        if (!have_columns || !have_rows)
+        if (!have_columns_ || !have_rows_)
         {
             if (summary_.errormsg.empty())
                 reason = "the table has no \"columns\" or no \"rows\"";
@@ -327,16 +316,16 @@ public:
         }
         if (!columns_placed_)
         {
-            reason = place_columns(columns_value, summary_.columns);
+            reason = place_columns(columns_value_, summary_.columns);
             if (!reason.empty())
                 return;
             columns_placed_ = true;
         }
         store_.width = summary_.columns.size();
-        if (rows_before_columns_ && store_.size() > 0 && (widths_differ || first_width != store_.width))
+        if (rows_before_columns_ && store_.size() > 0 && (widths_differ_ || first_width_ != store_.width))
         {
-            reason = widths_differ ? std::string("the rows are not all as wide as the columns")
-                                   : "a row has " + std::to_string(first_width) + " cells for "
+            reason = widths_differ_ ? std::string("the rows are not all as wide as the columns")
+                                   : "a row has " + std::to_string(first_width_) + " cells for "
                                          + std::to_string(store_.width) + " columns";
             return;
         }
@@ -385,17 +374,17 @@ private:
         switch (member_)
         {
         case member::rows:
-            if (have_rows)
+            if (have_rows_)
                 return fail("\"rows\" appears twice", ec);
             if (object)
                 return fail("\"columns\" and \"rows\" must be arrays", ec);
-            have_rows = true;
+            have_rows_ = true;
             place_ = place::rows;
-            rows_before_columns_ = !have_columns;
-            if (have_columns && !columns_placed_)
+            rows_before_columns_ = !have_columns_;
+            if (have_columns_ && !columns_placed_)
             {
                 // The columns are known: check each row as it comes, and stream to a visitor.
-                const std::string why = place_columns(columns_value, summary_.columns);
+                const std::string why = place_columns(columns_value_, summary_.columns);
                 if (!why.empty())
                     return fail(why, ec);
                 columns_placed_ = true;
@@ -519,10 +508,10 @@ private:
             return true;
         }
         case member::columns:
-            if (have_columns)
+            if (have_columns_)
                 return fail("\"columns\" appears twice", ec);
-            have_columns = true;
-            columns_value = std::move(v);  // in the arena, like the handler's other members
+            have_columns_ = true;
+            columns_value_ = std::move(v);  // in the arena, like the handler's other members
             return true;
         default:
             return true;
@@ -569,9 +558,9 @@ private:
             }
         }
         else if (store_.size() == 0)
-            first_width = row_cells_;
-        else if (row_cells_ != first_width)
-            widths_differ = true;
+            first_width_ = row_cells_;
+        else if (row_cells_ != first_width_)
+            widths_differ_ = true;
         store_.row_starts.push_back(static_cast<std::uint32_t>(row_start_));
         return true;
     }
@@ -616,8 +605,15 @@ private:
     table_summary& summary_;
     table_store& store_;
     const table_visitor* visitor_;
+    unsigned char arena_buffer_[2048];  // before the members that keep their values in it
+    json::monotonic_resource arena_{arena_buffer_, sizeof arena_buffer_};
+    json::value columns_value_;         // the `columns` member as sent (in the arena)
     unsigned char stack_buffer_[1024];
     json::value_stack values_;
+    bool have_columns_ = false;
+    bool have_rows_ = false;
+    std::size_t first_width_ = 0;       // rows read before the columns: all must be this wide
+    bool widths_differ_ = false;
     place place_ = place::top;
     member member_ = member::other;
     capture_target target_ = capture_target::member;
@@ -627,7 +623,7 @@ private:
     std::string text_;             // a string read in parts
     std::size_t row_start_ = 0;
     std::size_t row_cells_ = 0;
-    bool columns_placed_ = false;  // summary_.columns is set from columns_value
+    bool columns_placed_ = false;  // summary_.columns is set from columns_value_
     bool rows_before_columns_ = false;
     bool delivered_ = false;       // the visitor was told the columns
 };
