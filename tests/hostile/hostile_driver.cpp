@@ -265,7 +265,7 @@ private:
 [[noreturn]] void usage()
 {
     std::cerr << "usage: vovrest-hostile-driver --url URL --user NAME [--password-file F] [--max-connections N]\n"
-                 "                              [--ca-file F] [--insecure]\n"
+                 "                              [--ca-file F] [--insecure] [--token-attempts N]\n"
                  "then one JSON array per line on stdin: [\"authorize\"], [\"get\", PATH], [\"query-table\", PATH],\n"
                  "[\"submit\", N, CONCURRENCY], [\"set-token\", TYPE, TOKEN], [\"build-info\"]\n";
     std::exit(2);
@@ -293,6 +293,8 @@ int main(int argc, char** argv)
             params.max_connections = static_cast<std::size_t>(std::stoul(argv[++i]));
         else if (arg == "--ca-file" && has_value)
             params.tls.ca_file = argv[++i];
+        else if (arg == "--token-attempts" && has_value)
+            params.token.max_attempts = static_cast<unsigned>(std::stoul(argv[++i]));
         else if (arg == "--insecure")
             params.tls.insecure_skip_verify = true;
         else

@@ -21,7 +21,7 @@ import urllib.parse
 
 # Every mode, with what the server does differently from a plain, well-behaved Accelerator.
 MODES = {
-    "normal": "a well-behaved Accelerator (tokens, jobs, tables); inject() adds bytes on idle connections",
+    "normal": "a well-behaved Accelerator (tokens, jobs, tables); inject() adds bytes on an idle connection",
     "double_answer": "each POST /api/v3/jobs answered twice: the right id, then jobid 999999",
     "reject_all": "tokens are issued, every other request gets 401",
     "big_table": "GET /api/v3/query answers 15.5 million one-cell rows (62 MB; CSV when format=csv)",
@@ -160,6 +160,7 @@ class Connection:
             if then_idle:
                 with self.server.lock:
                     self.idle = True  # before the bytes leave: the client may act on them at once
+                    self.server.latest = self
             self.sock.sendall(data)
 
     def wait_delivered(self, timeout=10):
@@ -186,6 +187,7 @@ class HostileServer:
         self.lock = threading.Condition()
         self.stopping = threading.Event()
         self.connections = []
+        self.latest = None        # the connection that carried the latest answer
         self.next_job = 1001
         self.counts = {"connections": 0, "requests": 0, "token_requests": 0, "job_posts": 0, "api_requests": 0,
                        "handshakes_failed": 0, "injected_headers": 0}
@@ -213,14 +215,16 @@ class HostileServer:
             return self.lock.wait_for(lambda: predicate(self.counts), timeout)
 
     def inject(self, data, timeout=10):
-        """Sends `data` on every connection that is idle (answered, waiting for its next request)
-        and returns once the client's kernel holds it. The number of connections it went to."""
+        """Sends `data` on the connection that carried the latest answer, if it is idle (waiting
+        for its next request), and returns once the client's kernel holds it. The number of
+        connections it went to: 0 or 1."""
         with self.lock:
-            idle = [c for c in self.connections if c.idle]
-        for c in idle:
-            c.send(data)
-            c.wait_delivered(timeout)
-        return len(idle)
+            target = self.latest if self.latest in self.connections and self.latest.idle else None
+        if target is None:
+            return 0
+        target.send(data)
+        target.wait_delivered(timeout)
+        return 1
 
     def stop(self):
         self.stopping.set()
