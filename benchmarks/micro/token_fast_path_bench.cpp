@@ -1,4 +1,4 @@
-// The token fast path (DESIGN.md rule 8): attaching a fresh token to a request takes no lock, no
+// The token fast path (docs/architecture.md, token rule 8): attaching a fresh token to a request takes no lock, no
 // strand round trip and no heap allocation.
 #include <vovrest/detail/jwt_payload.hpp>
 #include <vovrest/detail/session_observer.hpp>

@@ -1,228 +1,303 @@
 #include <vovrest/detail/connection_pool.hpp>
 #include <vovrest/error.hpp>
 
-#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 namespace asio = boost::asio;
+using boost::system::error_code;
 
 namespace vovrest::detail {
+namespace {
 
-connection_pool::connection_pool(std::size_t max_connections,
-                                 std::chrono::steady_clock::duration idle_timeout, session_observer& observer)
-    : max_connections_(std::max<std::size_t>(max_connections, 1)),
-      idle_timeout_(idle_timeout),
-      observer_(observer)
+struct wants
+{
+    bool fresh = false;  // a kept-alive connection will not do
+};
+
+}  // namespace
+
+struct connection_pool::impl : std::enable_shared_from_this<impl>
+{
+    using waiters_type = waiter_queue<wants, error_code, connection_ptr>;
+
+    impl(std::size_t max, std::chrono::steady_clock::duration idle, session_observer& obs)
+        : max_connections(std::max<std::size_t>(max, 1)), idle_timeout(idle), observer(obs)
+    {
+    }
+
+    const std::size_t max_connections;
+    const std::chrono::steady_clock::duration idle_timeout;
+    session_observer& observer;
+
+    mutable std::mutex mutex;
+    std::vector<connection_ptr> idle;  // most recently used last
+    waiters_type waiters;
+    std::size_t open = 0;              // connections open or being opened
+    bool shut_down = false;
+
+    // Closed and counted outside the lock.
+    void drop(std::vector<connection_ptr>& dead)
+    {
+        for (auto& conn : dead)
+        {
+            conn->close();
+            observer.bump(observer.connections_dropped);
+            observer.emit(event_kind::connection_dropped);
+        }
+        dead.clear();
+    }
+
+    void note_reused()
+    {
+        observer.bump(observer.connections_reused);
+        observer.emit(event_kind::connection_reused);
+    }
+
+    bool expired(const connection& c, std::chrono::steady_clock::time_point now) const noexcept
+    {
+        return now - c.idle_since >= idle_timeout || (c.retire_at && now >= *c.retire_at);
+    }
+
+    // Idle connections past idle_timeout or their server's Keep-Alive timeout. There is no sweep
+    // timer on purpose: a session never keeps its io_context running on its own, so io.run()
+    // returns once the caller's work is done.
+    void evict_expired_locked(std::chrono::steady_clock::time_point now, std::vector<connection_ptr>& dead)
+    {
+        auto kept = std::remove_if(idle.begin(), idle.end(), [&](connection_ptr& c) {
+            if (!expired(*c, now))
+                return false;
+            dead.push_back(std::move(c));
+            return true;
+        });
+        open -= static_cast<std::size_t>(idle.end() - kept);
+        idle.erase(kept, idle.end());
+    }
+
+    acquired try_place_locked(connection_ptr& conn, bool fresh, std::vector<connection_ptr>& dead)
+    {
+        if (shut_down)
+            return acquired::closed;
+        evict_expired_locked(std::chrono::steady_clock::now(), dead);
+        while (!fresh && !idle.empty())
+        {
+            connection_ptr candidate = std::move(idle.back());
+            idle.pop_back();
+            if (candidate->claim())
+            {
+                candidate->reused = true;
+                conn = std::move(candidate);
+                return acquired::connection;
+            }
+            // The server closed it (or spoke) while idle: never written to.
+            --open;
+            dead.push_back(std::move(candidate));
+        }
+        if (!waiters.empty())
+            return acquired::full;  // FIFO: those who wait come first
+        if (open < max_connections)
+        {
+            ++open;
+            return acquired::slot;
+        }
+        if (fresh && !idle.empty())
+        {
+            // Room for a new connection, made by closing the oldest idle one (its slot is reused).
+            dead.push_back(std::move(idle.front()));
+            idle.erase(idle.begin());
+            return acquired::slot;
+        }
+        return acquired::full;
+    }
+
+    // The watch of an idle connection saw the server close it or send something.
+    void on_activity(connection& c)
+    {
+        std::vector<connection_ptr> dead;
+        std::unique_lock lock(mutex);
+        auto it = std::find_if(idle.begin(), idle.end(), [&](const connection_ptr& p) { return p.get() == &c; });
+        if (it == idle.end())
+            return;  // already taken out by whoever saw it first
+        dead.push_back(std::move(*it));
+        idle.erase(it);
+        lock.unlock();
+        drop(dead);
+        release_slot();
+    }
+
+    void put_idle_locked(connection_ptr conn)
+    {
+        conn->idle_since = std::chrono::steady_clock::now();
+        if (!conn->has_activity_handler())
+        {
+            // Once per connection: the watch tells this pool, if it still exists.
+            conn->on_activity([weak = weak_from_this()](connection& c) {
+                if (auto self = weak.lock())
+                    self->on_activity(c);
+            });
+        }
+        conn->reused = true;
+        // Watched from the moment it is idle: armed under the lock, so that nobody can claim it
+        // before the watch exists.
+        conn->watch();
+        idle.push_back(std::move(conn));
+    }
+
+    void release(connection_ptr conn, bool reusable)
+    {
+        std::vector<connection_ptr> dead;
+        std::unique_lock lock(mutex);
+        if (reusable && !shut_down)
+        {
+            if (!waiters.empty())
+            {
+                auto w = std::move(*waiters.pop());
+                connection_ptr handed = std::move(conn);
+                if (w.note.fresh)
+                    dead.push_back(std::move(handed));  // its slot goes to the waiter instead
+                lock.unlock();
+                if (handed)
+                {
+                    handed->reused = true;
+                    note_reused();
+                }
+                drop(dead);
+                waiters_type::complete(std::move(w), error_code{}, std::move(handed));
+                return;
+            }
+            put_idle_locked(std::move(conn));
+            evict_expired_locked(std::chrono::steady_clock::now(), dead);
+            lock.unlock();
+            drop(dead);
+            return;
+        }
+        lock.unlock();
+        dead.push_back(std::move(conn));
+        drop(dead);
+        release_slot();
+    }
+
+    void release_slot()
+    {
+        std::unique_lock lock(mutex);
+        if (!waiters.empty() && !shut_down)
+        {
+            // The slot passes straight to the first waiter, which opens a new connection.
+            auto w = std::move(*waiters.pop());
+            lock.unlock();
+            waiters_type::complete(std::move(w), error_code{}, connection_ptr{});
+            return;
+        }
+        --open;
+    }
+
+    void cancel_waiter(waiters_type::key_type key)
+    {
+        std::unique_lock lock(mutex);
+        auto w = waiters.take(key);
+        lock.unlock();
+        if (w)
+            waiters_type::complete(std::move(*w), error_code(asio::error::operation_aborted), connection_ptr{});
+    }
+
+    void start_acquire(const asio::any_io_executor& resume_on, bool ahead_of_queue, bool fresh,
+                       asio::any_completion_handler<acquire_signature> handler)
+    {
+        std::vector<connection_ptr> dead;
+        connection_ptr conn;
+        std::unique_lock lock(mutex);
+        const acquired result = try_place_locked(conn, fresh, dead);
+        if (result != acquired::full)
+        {
+            lock.unlock();
+            drop(dead);
+            if (conn)
+                note_reused();
+            const error_code ec = result == acquired::closed ? error_code(error::session_closed) : error_code{};
+            waiters_type::complete(waiters_type::waiter{resume_on, std::move(handler), wants{fresh}}, ec,
+                                   std::move(conn));
+            return;
+        }
+        waiters.push(resume_on, std::move(handler), wants{fresh}, ahead_of_queue,
+                     [weak = weak_from_this()](waiters_type::key_type key, asio::cancellation_type) {
+                         if (auto self = weak.lock())
+                             self->cancel_waiter(key);
+                     });
+        lock.unlock();
+        drop(dead);
+    }
+
+    void shutdown()
+    {
+        std::vector<connection_ptr> closing;
+        waiters_type failing;
+        {
+            std::lock_guard lock(mutex);
+            if (shut_down)
+                return;
+            shut_down = true;
+            closing.swap(idle);
+            failing = waiters.take_all();
+            open -= closing.size();
+        }
+        for (auto& c : closing)
+            c->close();
+        failing.complete_all(error_code(error::session_closed), connection_ptr{});
+    }
+};
+
+connection_pool::connection_pool(std::size_t max_connections, std::chrono::steady_clock::duration idle_timeout,
+                                 session_observer& observer)
+    : impl_(std::make_shared<impl>(max_connections, idle_timeout, observer))
 {
 }
 
 connection_pool::~connection_pool()
 {
-    shutdown();
-    *alive_ = false;
+    impl_->shutdown();
 }
 
-// Completions are always posted to the waiter's own executor: a waiter never runs inside another
-// caller's release().
-void connection_pool::hand_over(waiter w, boost::system::error_code ec, connection_ptr conn)
-{
-    asio::post(w.resume_on, [h = std::move(w.handler), ec, c = std::move(conn)]() mutable {
-        std::move(h)(ec, std::move(c));
-    });
-}
-
-void connection_pool::drop(std::vector<connection_ptr>& dead)
-{
-    for (auto& conn : dead)
-    {
-        conn->close();
-        observer_.bump(observer_.connections_dropped);
-        observer_.emit(event_kind::connection_dropped);
-    }
-    dead.clear();
-}
-
-void connection_pool::note_reused()
-{
-    observer_.bump(observer_.connections_reused);
-    observer_.emit(event_kind::connection_reused);
-}
-
-bool connection_pool::try_acquire(connection_ptr& conn, boost::system::error_code& ec, bool idempotent)
+connection_pool::acquired connection_pool::try_acquire(connection_ptr& conn, bool fresh)
 {
     std::vector<connection_ptr> dead;
-    std::unique_lock lock(mutex_);
-    const bool placed = try_place_locked(conn, ec, dead, idempotent);
+    std::unique_lock lock(impl_->mutex);
+    const acquired result = impl_->try_place_locked(conn, fresh, dead);
     lock.unlock();
-    drop(dead);
+    impl_->drop(dead);
     if (conn)
-        note_reused();
-    return placed;
+        impl_->note_reused();
+    return result;
 }
 
-bool connection_pool::try_place_locked(connection_ptr& conn, boost::system::error_code& ec,
-                                       std::vector<connection_ptr>& dead, bool idempotent)
+void connection_pool::start_acquire(const asio::any_io_executor& resume_on, bool ahead_of_queue, bool fresh,
+                                    asio::any_completion_handler<acquire_signature> handler)
 {
-    if (shut_down_)
-    {
-        ec = error::session_closed;
-        return true;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    evict_expired_locked(now, dead);
-    while (!idle_.empty())
-    {
-        connection_ptr candidate = std::move(idle_.back());
-        idle_.pop_back();
-        if ((idempotent && now - candidate->idle_since < recent_idle) || candidate->alive_while_idle())
-        {
-            candidate->reused = true;
-            conn = std::move(candidate);
-            return true;
-        }
-        // Closed by the server while idle: never written to.
-        --open_;
-        dead.push_back(std::move(candidate));
-    }
-    // A free slot, unless others already wait for one (FIFO).
-    if (open_ < max_connections_ && waiters_.empty())
-    {
-        ++open_;
-        return true;
-    }
-    return false;
-}
-
-void connection_pool::start_acquire(const asio::any_io_executor& resume_on, bool ahead_of_queue,
-                                    acquire_handler handler)
-{
-    std::vector<connection_ptr> dead;
-    connection_ptr conn;
-    boost::system::error_code ec;
-    std::unique_lock lock(mutex_);
-    if (try_place_locked(conn, ec, dead))
-    {
-        lock.unlock();
-        drop(dead);
-        if (conn)
-            note_reused();
-        hand_over(waiter{0, resume_on, std::move(handler)}, ec, std::move(conn));
-        return;
-    }
-    const auto id = ++next_waiter_id_;
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    // Behind the waiters ahead_of_queue (usually none), or at the very end.
-    auto place = ahead_of_queue ? std::find_if(waiters_.begin(), waiters_.end(),
-                                               [](const waiter& w) { return !w.ahead_of_queue; })
-                                : waiters_.end();
-    waiters_.insert(place, waiter{id, resume_on, std::move(handler), ahead_of_queue});
-    if (slot.is_connected())
-    {
-        slot.assign([this, id, alive = alive_](asio::cancellation_type) {
-            if (*alive)
-                cancel_waiter(id);
-        });
-    }
-    lock.unlock();
-    drop(dead);
-}
-
-void connection_pool::cancel_waiter(std::uint64_t id)
-{
-    std::unique_lock lock(mutex_);
-    auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const waiter& w) { return w.id == id; });
-    if (it == waiters_.end())
-        return;  // already served
-    waiter w = std::move(*it);
-    waiters_.erase(it);
-    lock.unlock();
-    hand_over(std::move(w), asio::error::operation_aborted, nullptr);
+    impl_->start_acquire(resume_on, ahead_of_queue, fresh, std::move(handler));
 }
 
 void connection_pool::release(connection_ptr conn, bool reusable)
 {
-    std::unique_lock lock(mutex_);
-    if (reusable && !shut_down_)
-    {
-        if (!waiters_.empty())
-        {
-            waiter w = std::move(waiters_.front());
-            waiters_.pop_front();
-            conn->reused = true;
-            lock.unlock();
-            note_reused();
-            hand_over(std::move(w), {}, std::move(conn));
-            return;
-        }
-        std::vector<connection_ptr> dead;
-        conn->idle_since = std::chrono::steady_clock::now();
-        evict_expired_locked(conn->idle_since, dead);
-        idle_.push_back(std::move(conn));
-        lock.unlock();
-        drop(dead);
-        return;
-    }
-    lock.unlock();
-    std::vector<connection_ptr> dead;
-    dead.push_back(std::move(conn));
-    drop(dead);
-    release_slot();
+    impl_->release(std::move(conn), reusable);
 }
 
 void connection_pool::release_slot()
 {
-    std::unique_lock lock(mutex_);
-    if (!waiters_.empty() && !shut_down_)
-    {
-        // The slot passes straight to the first waiter, which opens a new connection.
-        waiter w = std::move(waiters_.front());
-        waiters_.pop_front();
-        lock.unlock();
-        hand_over(std::move(w), {}, nullptr);
-        return;
-    }
-    --open_;
-}
-
-void connection_pool::evict_expired_locked(std::chrono::steady_clock::time_point now,
-                                           std::vector<connection_ptr>& dead)
-{
-    // idle_ is ordered by idle_since: the oldest are at the front.
-    auto end = std::find_if(idle_.begin(), idle_.end(),
-                            [&](const connection_ptr& c) { return now - c->idle_since < idle_timeout_; });
-    for (auto it = idle_.begin(); it != end; ++it)
-        dead.push_back(std::move(*it));
-    open_ -= static_cast<std::size_t>(end - idle_.begin());
-    idle_.erase(idle_.begin(), end);
+    impl_->release_slot();
 }
 
 void connection_pool::shutdown()
 {
-    std::vector<connection_ptr> idle;
-    waiter_list waiters;
-    {
-        std::lock_guard lock(mutex_);
-        if (shut_down_)
-            return;
-        shut_down_ = true;
-        idle.swap(idle_);
-        waiters.swap(waiters_);
-        open_ -= idle.size();
-    }
-    for (auto& c : idle)
-        c->close();
-    for (auto& w : waiters)
-        hand_over(std::move(w), error::session_closed, nullptr);
+    impl_->shutdown();
 }
 
 std::size_t connection_pool::open_connections() const
 {
-    std::lock_guard lock(mutex_);
-    return open_;
+    std::lock_guard lock(impl_->mutex);
+    return impl_->open;
 }
 
 }  // namespace vovrest::detail

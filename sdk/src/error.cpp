@@ -105,6 +105,7 @@ std::string_view to_string(event_kind kind) noexcept
     case event_kind::connection_opened: return "connection_opened";
     case event_kind::connection_reused: return "connection_reused";
     case event_kind::connection_dropped: return "connection_dropped";
+    case event_kind::request_completed: return "request_completed";
     }
     return "unknown";
 }

@@ -1,25 +1,29 @@
-// The only translation unit of the SDK that includes Beast and Asio.SSL.
-#include <vovrest/detail/connection_pool.hpp>
+// The only translation unit of the SDK that includes Beast and Asio.SSL: opening connections, and
+// the TCP and TLS connections themselves (writing a request, reading its one answer with Beast's
+// parser fed by hand, the idle peek and the idle watch).
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/diagnostics.hpp>
 #include <vovrest/error.hpp>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <optional>
 
 namespace asio = boost::asio;
@@ -32,8 +36,13 @@ using boost::system::error_code;
 namespace vovrest::detail {
 namespace {
 
-// Peeks at an idle socket without consuming anything: EAGAIN means nobody spoke, which is the
-// only state in which a keep-alive connection may be reused.
+// Bytes asked of the socket per read: a whole small answer at once, a large one in few reads.
+constexpr std::size_t read_chunk = 16 * 1024;
+// Interim (1xx) answers skipped before the final one; more is not a server to trust.
+constexpr unsigned max_interim_answers = 8;
+
+// Peeks at a socket without consuming anything: EAGAIN means nobody spoke, which is the only
+// state in which a kept-alive connection may carry the next request.
 bool socket_quiet(tcp::socket& socket) noexcept
 {
     if (!socket.is_open())
@@ -43,331 +52,394 @@ bool socket_quiet(tcp::socket& socket) noexcept
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+void close_socket(tcp::socket& socket) noexcept
+{
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+// "timeout=5, max=100" -> 5 s.
+std::optional<std::chrono::seconds> keep_alive_timeout(std::string_view value) noexcept
+{
+    const auto at = value.find("timeout=");
+    if (at == std::string_view::npos)
+        return std::nullopt;
+    value.remove_prefix(at + 8);
+    unsigned seconds = 0;
+    const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (err != std::errc{} || end == value.data())
+        return std::nullopt;
+    return std::chrono::seconds(std::min(seconds, 24u * 3600u));
+}
+
+// The io_context behind an executor: its own, or a strand's over it; null for anything else.
+asio::io_context* io_context_of(const asio::any_io_executor& ex) noexcept
+{
+    if (const auto* plain = ex.target<asio::io_context::executor_type>())
+        return &plain->context();
+    if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>())
+        return &strand->get_inner_executor().context();
+    return nullptr;
+}
+
+// Waits for readability without counting as the io_context's work: a session never keeps its
+// io_context running on its own, so io.run() returns once the caller's work is done even while
+// idle connections are watched. The reactor counts a pending wait as work; that count is given
+// back at once and taken again when the wait ends (the scheduler gives it back after the handler).
+template <class Socket, class Done>
+void untracked_wait_readable(Socket& socket, asio::io_context* io, Done done)
+{
+    if (io == nullptr)
+        return;  // no watch outside an io_context: the peek before writing still protects
+    socket.async_wait(Socket::wait_read, [io, done = std::move(done)](error_code ec) mutable {
+        io->get_executor().on_work_started();
+        done(ec);
+    });
+    io->get_executor().on_work_finished();
+}
+
+bool is_end_of_stream(const error_code& ec) noexcept
+{
+    return ec == asio::error::eof || ec == ssl::error::stream_truncated;
+}
+
+// The reason a read or write failed, in words: the deadline or the caller, else the system's.
+std::string io_cause(const operation_context& op, const error_code& ec, std::string_view step)
+{
+    if (op.timed_out())
+        return std::string(step) + " took longer than its deadline";
+    if (op.cancelled())
+        return std::string(step) + " was cancelled";
+    return std::string(step) + ": " + ec.message();
+}
+
+template <class Stream>
+asio::awaitable<write_outcome> write_on(Stream& stream, operation_context& op, std::string_view head,
+                                        std::string_view body)
+{
+    write_outcome outcome;
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(body)};
+    auto [ec, written] = co_await asio::async_write(stream, wire, op.step_token());
+    if (ec)
+    {
+        outcome.bytes_sent = written > 0;
+        outcome.ec = op.failure_or(error::connection_failed);
+        outcome.cause = io_cause(op, ec, "sending the request");
+    }
+    else
+    {
+        outcome.bytes_sent = true;
+    }
+    co_return outcome;
+}
+
+void copy_answer(http::response<http::string_body>& answer, http_result& out)
+{
+    out.status = answer.result_int();
+    out.headers.clear();
+    out.headers.reserve(static_cast<std::size_t>(std::distance(answer.begin(), answer.end())));
+    for (const auto& field : answer)
+        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    out.body = std::move(answer.body());
+}
+
+// Reads one final answer from `stream`, feeding Beast's parser by hand: bytes that arrive are
+// parsed as they come, interim answers are skipped, and whatever is left in `buffer` after the
+// answer (the start of something the server was not asked for) makes the connection unusable.
+template <class Stream>
+asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer, operation_context& op,
+                                      const read_limits& limits, bool head_request, http_result& out)
+{
+    read_outcome outcome;
+    for (unsigned interim = 0;; ++interim)
+    {
+        http::response_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+        parser.body_limit(limits.max_body_bytes);
+        parser.eager(true);
+        if (head_request)
+            parser.skip(true);
+        bool closed_by_peer = false;
+        while (!parser.is_done())
+        {
+            if (buffer.size() != 0)
+            {
+                error_code pec;
+                const std::size_t used = parser.put(buffer.data(), pec);
+                buffer.consume(used);
+                if (pec && pec != http::error::need_more)
+                {
+                    outcome.ec = error::bad_response;
+                    outcome.cause = "the answer is not valid HTTP: " + pec.message();
+                    co_return outcome;
+                }
+                if (parser.is_done() || (used != 0 && buffer.size() != 0))
+                    continue;
+            }
+            auto [rec, n] = co_await stream.async_read_some(buffer.prepare(read_chunk), op.step_token());
+            buffer.commit(n);
+            if (n != 0)
+                outcome.answer_started = true;
+            if (!rec)
+                continue;
+            if (is_end_of_stream(rec) && !op.timed_out() && !op.cancelled() && parser.is_header_done())
+            {
+                // A body that runs to the end of the connection (no length given) ends here.
+                error_code eec;
+                parser.put_eof(eec);
+                if (!eec)
+                {
+                    closed_by_peer = true;
+                    break;
+                }
+            }
+            outcome.ec = op.failure_or(error::connection_failed);
+            if (outcome.ec == error::connection_failed)
+                outcome.cause = outcome.answer_started ? "the connection broke in the middle of the answer: " + rec.message()
+                                                       : "the server closed the connection without answering: " +
+                                                             rec.message();
+            else
+                outcome.cause = io_cause(op, rec, "waiting for the answer");
+            co_return outcome;
+        }
+
+        auto& answer = parser.get();
+        const unsigned status = answer.result_int();
+        if (status >= 100 && status < 200)
+        {
+            // Interim answers (100 Continue, 103 Early Hints) are skipped (RFC 9110 15.2); a
+            // switch of protocols was never asked for.
+            if (status == 101 || interim + 1 >= max_interim_answers || closed_by_peer)
+            {
+                outcome.ec = error::bad_response;
+                outcome.cause = status == 101 ? "the server switched protocols unasked"
+                                              : "too many interim (1xx) answers";
+                co_return outcome;
+            }
+            continue;
+        }
+        copy_answer(answer, out);
+        if (const auto it = answer.find("Keep-Alive"); it != answer.end())
+            outcome.keep_alive_timeout = keep_alive_timeout(it->value());
+        // Reusable only if nothing at all follows the answer.
+        outcome.reusable = answer.keep_alive() && !closed_by_peer && buffer.size() == 0;
+        buffer.clear();
+        co_return outcome;
+    }
+}
+
 class tcp_connection final : public connection
 {
 public:
-    explicit tcp_connection(const asio::any_io_executor& ex) : socket(ex) {}
-    bool alive_while_idle() noexcept override { return socket_quiet(socket); }
-    void close() noexcept override
+    tcp_connection(const asio::any_io_executor& ex, asio::io_context* context) : socket(ex), io(context) {}
+
+    asio::awaitable<write_outcome> write(operation_context& op, std::string_view head, std::string_view body) override
     {
-        error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
+        return write_on(socket, op, head, body);
     }
-    tcp::socket& lowest() noexcept { return socket; }
+    asio::awaitable<read_outcome> read(operation_context& op, const read_limits& limits, bool head_request,
+                                       http_result& out) override
+    {
+        return read_on(socket, buffer, op, limits, head_request, out);
+    }
+    bool quiet() noexcept override { return socket_quiet(socket); }
+    void close() noexcept override { close_socket(socket); }
 
     tcp::socket socket;
     beast::flat_buffer buffer;
-    std::string head;  // the request head, rewritten for each request in the same memory
+    asio::io_context* io;
+
+protected:
+    void wait_readable(std::uint64_t watch_id) override
+    {
+        untracked_wait_readable(socket, io, [self = shared_from_this(), watch_id](error_code ec) {
+            self->watch_ended(watch_id, ec);
+        });
+    }
 };
 
 class tls_connection final : public connection
 {
 public:
-    tls_connection(const asio::any_io_executor& ex, ssl::context& ctx) : socket(ex, ctx) {}
-    bool alive_while_idle() noexcept override { return socket_quiet(socket.next_layer()); }
-    // No TLS close_notify exchange: the connection is dropped, and waiting for the peer would put
-    // a network round trip into every close.
-    void close() noexcept override
+    tls_connection(const asio::any_io_executor& ex, asio::io_context* context, ssl::context& ctx)
+        : socket(ex, ctx), io(context)
     {
-        error_code ignored;
-        socket.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-        socket.next_layer().close(ignored);
     }
-    tcp::socket& lowest() noexcept { return socket.next_layer(); }
+
+    asio::awaitable<write_outcome> write(operation_context& op, std::string_view head, std::string_view body) override
+    {
+        return write_on(socket, op, head, body);
+    }
+    asio::awaitable<read_outcome> read(operation_context& op, const read_limits& limits, bool head_request,
+                                       http_result& out) override
+    {
+        return read_on(socket, buffer, op, limits, head_request, out);
+    }
+    // A TLS record that arrives while idle (close_notify above all) counts as stray bytes.
+    bool quiet() noexcept override { return socket_quiet(socket.next_layer()); }
+    // No close_notify exchange: the connection is dropped, and waiting for the peer would put a
+    // network round trip into every close.
+    void close() noexcept override { close_socket(socket.next_layer()); }
 
     ssl::stream<tcp::socket> socket;
     beast::flat_buffer buffer;
-    std::string head;
+    asio::io_context* io;
+
+protected:
+    // The TCP socket's readability, not a TLS read: nothing is consumed and the TLS engine is not
+    // touched, so the connection stays usable until something actually arrives.
+    void wait_readable(std::uint64_t watch_id) override
+    {
+        untracked_wait_readable(socket.next_layer(), io, [self = shared_from_this(), watch_id](error_code ec) {
+            self->watch_ended(watch_id, ec);
+        });
+    }
 };
 
-// How one exchange on one connection ended, before any retry decision.
-struct exchange_outcome
+// Why a handshake failed, in words: the certificate's problem when verification refused it.
+std::string handshake_cause(ssl::stream<tcp::socket>& stream, const operation_context& op, const error_code& ec)
 {
-    error_code ec;
-    bool bytes_sent = false;
-    bool keep_alive = false;
-};
+    if (op.timed_out() || op.cancelled())
+        return io_cause(op, ec, "the TLS handshake");
+    const long verify = SSL_get_verify_result(stream.native_handle());
+    if (verify != X509_V_OK)
+        return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+    return "the TLS handshake failed: " + ec.message();
+}
 
 }  // namespace
 
 struct http_transport::impl
 {
+    asio::io_context* io;
+    // Sockets live on the io_context's own executor when there is one: their completions go to
+    // the operation's executor anyway, and a plain executor tracks no work of its own.
     asio::any_io_executor executor;
     base_url url;
-    session_params params;
-    session_observer& observer;
+    std::chrono::steady_clock::duration connect_timeout;
+    std::chrono::steady_clock::duration handshake_timeout;
+    bool verify_peer;
     std::optional<ssl::context> tls;
-    connection_pool pool;
     std::string port_text;
-    std::string host_header;
 
-    impl(asio::any_io_executor ex, base_url u, const session_params& p, session_observer& obs)
-        : executor(std::move(ex)),
+    impl(asio::any_io_executor ex, base_url u, const session_params& p)
+        : io(io_context_of(ex)),
+          executor(io ? asio::any_io_executor(io->get_executor()) : std::move(ex)),
           url(std::move(u)),
-          params(p),
-          observer(obs),
-          pool(p.max_connections, p.idle_timeout, obs),
-          port_text(std::to_string(url.port)),
-          host_header(url.host_header())
+          connect_timeout(p.connect_timeout),
+          handshake_timeout(p.handshake_timeout),
+          verify_peer(!p.tls.insecure_skip_verify),
+          port_text(std::to_string(url.port))
     {
         if (url.https)
-            tls.emplace(make_tls_context());
+            tls.emplace(make_tls_context(p.tls));
     }
 
-    ssl::context make_tls_context()
+    static ssl::context make_tls_context(const tls_params& params)
     {
         ssl::context ctx(ssl::context::tls_client);
         ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         error_code ec;
-        if (params.tls.insecure_skip_verify)
+        if (params.insecure_skip_verify)
         {
             ctx.set_verify_mode(ssl::verify_none);
             return ctx;
         }
         ctx.set_verify_mode(ssl::verify_peer);
-        if (params.tls.use_system_store)
+        if (params.use_system_store)
             ctx.set_default_verify_paths(ec);
         ec.clear();  // no system store is not an error when a ca_file is given
-        if (!params.tls.ca_file.empty())
-            ctx.load_verify_file(params.tls.ca_file, ec);
+        if (!params.ca_file.empty())
+            ctx.load_verify_file(params.ca_file, ec);
         if (ec)
-            throw error_with_diagnostics(error::tls_failed, {0, "cannot load ca_file " + params.tls.ca_file, {}, {}, {}});
-        if (!params.tls.ca_dir.empty())
-            ctx.add_verify_path(params.tls.ca_dir, ec);
+            throw error_with_diagnostics(error::tls_failed,
+                                         client_failure("cannot load ca_file " + params.ca_file + ": " + ec.message()));
+        if (!params.ca_dir.empty())
+            ctx.add_verify_path(params.ca_dir, ec);
         if (ec)
-            throw error_with_diagnostics(error::tls_failed, {0, "cannot use ca_dir " + params.tls.ca_dir, {}, {}, {}});
+            throw error_with_diagnostics(error::tls_failed,
+                                         client_failure("cannot use ca_dir " + params.ca_dir + ": " + ec.message()));
         return ctx;
     }
 
-    // Resolves and connects (and for https: SNI, host name check, handshake), each step under its
-    // own deadline.
-    asio::awaitable<std::pair<error_code, connection_pool::connection_ptr>> open(operation_context& op)
+    asio::awaitable<open_outcome> open(operation_context& op)
     {
+        open_outcome outcome;
         tcp::resolver resolver(executor);
-        op.arm(params.connect_timeout);
+        op.arm(connect_timeout);
         auto [rec, endpoints] = co_await resolver.async_resolve(url.host, port_text, op.step_token());
         if (rec)
-            co_return std::pair{op.failure_or(error::connection_failed), nullptr};
+        {
+            outcome.ec = op.failure_or(error::connection_failed);
+            outcome.cause = io_cause(op, rec, "resolving " + url.host);
+            co_return outcome;
+        }
 
-        std::unique_ptr<connection> conn;
+        std::shared_ptr<connection> conn;
         tcp::socket* socket = nullptr;
         tls_connection* secure = nullptr;
         if (tls)
         {
-            auto c = std::make_unique<tls_connection>(executor, *tls);
-            socket = &c->lowest();
+            auto c = std::make_shared<tls_connection>(executor, io, *tls);
+            socket = &c->socket.next_layer();
             secure = c.get();
             conn = std::move(c);
         }
         else
         {
-            auto c = std::make_unique<tcp_connection>(executor);
-            socket = &c->lowest();
+            auto c = std::make_shared<tcp_connection>(executor, io);
+            socket = &c->socket;
             conn = std::move(c);
         }
-        auto [cec, ep] = co_await asio::async_connect(*socket, endpoints, op.step_token());
+        auto [cec, endpoint] = co_await asio::async_connect(*socket, endpoints, op.step_token());
         if (cec)
-            co_return std::pair{op.failure_or(error::connection_failed), nullptr};
-        socket->set_option(tcp::no_delay(true));
+        {
+            outcome.ec = op.failure_or(error::connection_failed);
+            outcome.cause = io_cause(op, cec, "connecting to " + url.host + ":" + port_text);
+            co_return outcome;
+        }
+        error_code ignored;
+        socket->set_option(tcp::no_delay(true), ignored);
 
         if (secure)
         {
-            if (!params.tls.insecure_skip_verify)
+            if (verify_peer)
                 secure->socket.set_verify_callback(ssl::host_name_verification(url.host));
             // SNI: only for names, never for IP literals (RFC 6066).
             error_code parse_ec;
             asio::ip::make_address(url.host, parse_ec);
             if (parse_ec && !SSL_set_tlsext_host_name(secure->socket.native_handle(), url.host.c_str()))
-                co_return std::pair{error_code(error::tls_failed), nullptr};
-            op.arm(params.handshake_timeout);
+            {
+                outcome.ec = error::tls_failed;
+                outcome.cause = "cannot set the server name (SNI) for " + url.host;
+                co_return outcome;
+            }
+            op.arm(handshake_timeout);
             auto [hec] = co_await secure->socket.async_handshake(ssl::stream_base::client, op.step_token());
             if (hec)
-                co_return std::pair{op.failure_or(error::tls_failed), nullptr};
+            {
+                outcome.ec = op.failure_or(error::tls_failed);
+                outcome.cause = handshake_cause(secure->socket, op, hec);
+                co_return outcome;
+            }
         }
-        observer.bump(observer.connections_opened);
-        observer.emit(event_kind::connection_opened);
-        co_return std::pair{error_code{}, std::move(conn)};
-    }
-
-    template <class Stream>
-    asio::awaitable<exchange_outcome> exchange_on(Stream& stream, beast::flat_buffer& buffer, std::string& head,
-                                                  operation_context& op, http_request& request, http_result& result)
-    {
-        exchange_outcome outcome;
-        // The head is written by hand into the connection's own buffer (no per-request fields
-        // container), and the body is sent from the request itself (no copy to wipe).
-        if (!write_request_head(head, request.method, request.target, host_header, params.user_agent,
-                                request.authorization, request.content_type, request.payload().size()))
-        {
-            outcome.ec = error::bad_request;
-            co_return outcome;
-        }
-        const std::array<asio::const_buffer, 2> wire{asio::buffer(head),
-                                                     asio::buffer(request.content_type.empty() ? std::string_view()
-                                                                                               : request.payload())};
-        op.arm(params.request_timeout);
-        auto [wec, written] = co_await asio::async_write(stream, wire, op.step_token());
-        outcome.bytes_sent = written > 0 || !wec;
-        if (wec)
-        {
-            outcome.ec = op.failure_or(error::connection_failed);
-            co_return outcome;
-        }
-
-        http::response_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(params.max_header_bytes));
-        parser.body_limit(params.max_body_bytes);
-        if (request.method == "HEAD")
-            parser.skip(true);
-        auto [rec, read] = co_await http::async_read(stream, buffer, parser, op.step_token());
-        op.disarm();
-        if (rec)
-        {
-            if (op.timed_out() || op.cancelled())
-                outcome.ec = op.interruption();
-            else if (rec.category() == error_code(http::error::bad_target).category() &&
-                     rec != http::error::end_of_stream && rec != http::error::partial_message)
-                outcome.ec = error::bad_response;  // not HTTP, or over a size limit
-            else
-                outcome.ec = error::connection_failed;
-            co_return outcome;
-        }
-        auto& answer = parser.get();
-        result.status = answer.result_int();
-        result.headers.clear();
-        result.headers.reserve(static_cast<std::size_t>(std::distance(answer.begin(), answer.end())));
-        for (const auto& field : answer)
-            result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-        result.body = std::move(answer.body());
-        outcome.keep_alive = answer.keep_alive();
+        outcome.conn = std::move(conn);
         co_return outcome;
-    }
-
-    asio::awaitable<error_code> exchange(operation_context& op, http_request& request, http_result& result)
-    {
-        constexpr int max_unsent_retries = 2;  // request provably never reached the server
-        int unsent_retries = 0;
-        bool resent_after_bytes = false;
-        bool want_fresh = false;  // after a failure on a kept-alive connection
-        result.needs_token = false;
-        for (;;)
-        {
-            connection_pool::connection_ptr conn;
-            error_code aec;
-            if (!pool.try_acquire(conn, aec, request.idempotent()))
-            {
-                op.arm({});
-                auto [wec, waited] = co_await pool.async_acquire(op.executor(), request.ahead_of_queue, op.step_token());
-                aec = wec;
-                conn = std::move(waited);
-            }
-            if (aec)
-                co_return aec == asio::error::operation_aborted ? op.interruption() : aec;
-            if (conn && want_fresh && conn->reused)
-            {
-                // Its slot is reused for a new connection: another idle one may be stale too.
-                conn->close();
-                observer.bump(observer.connections_dropped);
-                observer.emit(event_kind::connection_dropped);
-                conn.reset();
-            }
-            if (!conn)
-            {
-                auto [oec, opened] = co_await open(op);
-                if (oec)
-                {
-                    pool.release_slot();
-                    if (oec == error::connection_failed && unsent_retries++ < max_unsent_retries &&
-                        !op.timed_out() && !op.cancelled())
-                    {
-                        note_retry();
-                        continue;
-                    }
-                    co_return oec;
-                }
-                conn = std::move(opened);
-            }
-            if (request.authorizer && !request.authorizer->attach(request))
-            {
-                // Nothing was written: the connection serves the next caller.
-                pool.release(std::move(conn), true);
-                result.needs_token = true;
-                co_return error_code{};
-            }
-
-            exchange_outcome outcome;
-            if (tls)
-            {
-                auto& c = static_cast<tls_connection&>(*conn);
-                outcome = co_await exchange_on(c.socket, c.buffer, c.head, op, request, result);
-            }
-            else
-            {
-                auto& c = static_cast<tcp_connection&>(*conn);
-                outcome = co_await exchange_on(c.socket, c.buffer, c.head, op, request, result);
-            }
-            if (!outcome.ec)
-            {
-                pool.release(std::move(conn), outcome.keep_alive);
-                co_return error_code{};
-            }
-            pool.release(std::move(conn), false);
-            if (outcome.ec == error::timeout && outcome.bytes_sent && !request.idempotent())
-                co_return error_code(error::outcome_unknown);  // the server may have it
-            if (outcome.ec == asio::error::operation_aborted || outcome.ec == error::timeout)
-                co_return outcome.ec;
-            want_fresh = true;
-            if (!outcome.bytes_sent)
-            {
-                if (unsent_retries++ < max_unsent_retries && outcome.ec == error::connection_failed)
-                {
-                    note_retry();
-                    continue;
-                }
-                co_return outcome.ec;
-            }
-            // Bytes left: only an idempotent request may go again, once, on a fresh connection.
-            if (request.idempotent())
-            {
-                if (!resent_after_bytes && outcome.ec == error::connection_failed)
-                {
-                    resent_after_bytes = true;
-                    note_retry();
-                    continue;
-                }
-                co_return outcome.ec;
-            }
-            // A POST may have been carried out: never resent, so that no job is submitted twice.
-            co_return error_code(error::outcome_unknown);
-        }
-    }
-
-    void note_retry()
-    {
-        observer.bump(observer.retries);
-        observer.emit(event_kind::retry);
     }
 };
 
-http_transport::http_transport(asio::any_io_executor ex, base_url url, const session_params& params,
-                               session_observer& observer)
-    : impl_(std::make_unique<impl>(std::move(ex), std::move(url), params, observer))
+http_transport::http_transport(asio::any_io_executor ex, base_url url, const session_params& params)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(url), params))
 {
 }
 
 http_transport::~http_transport() = default;
 
-asio::awaitable<error_code> http_transport::exchange(operation_context& op, http_request& request,
-                                                     http_result& result)
+asio::awaitable<open_outcome> http_transport::open(operation_context& op)
 {
-    return impl_->exchange(op, request, result);
-}
-
-void http_transport::shutdown()
-{
-    impl_->pool.shutdown();
+    return impl_->open(op);
 }
 
 }  // namespace vovrest::detail

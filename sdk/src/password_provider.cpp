@@ -1,5 +1,5 @@
-#include "secret_buffer.hpp"
-
+#include <vovrest/detail/password_call.hpp>
+#include <vovrest/detail/secret_buffer.hpp>
 #include <vovrest/password_provider.hpp>
 
 #include <fcntl.h>
@@ -37,22 +37,45 @@ void wipe(std::string& secret) noexcept
     secret.clear();
 }
 
+namespace detail {
+
+// The one copy of a fixed password, in pages that core dumps leave out, wiped when the last copy
+// of the provider goes.
+struct fixed_password_fn::holder
+{
+    secret_buffer value;
+};
+
+std::string fixed_password_fn::operator()() const
+{
+    return std::string(kept->value.view());
+}
+
+std::string env_password_fn::operator()() const
+{
+    const char* value = std::getenv(variable.c_str());
+    return std::string(value ? value : "");
+}
+
+bool never_blocks(const password_provider& provider) noexcept
+{
+    return provider.target<fixed_password_fn>() != nullptr || provider.target<env_password_fn>() != nullptr;
+}
+
+}  // namespace detail
+
 password_provider fixed_password(std::string password)
 {
-    // Shared so that copies of the provider do not multiply the secret in memory; kept in pages
-    // that core dumps leave out and that are wiped when the last copy goes.
-    auto kept = std::make_shared<detail::secret_buffer>(password.size());
-    kept->append(password);
+    // Shared so that copies of the provider do not multiply the secret in memory.
+    detail::fixed_password_fn fn{std::make_shared<detail::fixed_password_fn::holder>()};
+    fn.kept->value.append(password);
     wipe(password);
-    return [kept] { return std::string(kept->view()); };
+    return fn;
 }
 
 password_provider password_from_env(std::string variable)
 {
-    return [variable = std::move(variable)] {
-        const char* value = std::getenv(variable.c_str());
-        return std::string(value ? value : "");
-    };
+    return detail::env_password_fn{std::move(variable)};
 }
 
 password_provider password_from_file(std::string path)

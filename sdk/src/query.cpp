@@ -103,23 +103,9 @@ query_params query::params() const
 
 std::string query::target() const
 {
-    // The same encoder as the session's, so that this is what goes on the wire.
-    const query_params params = this->params();
-    std::size_t size = query_path.size();
-    for (const auto& [name, value] : params)
-        size += 2 + name.size() + 3 * value.size();  // room for every byte escaped as %XX
-    std::string out;
-    out.reserve(size);
-    out += query_path;
-    char separator = '?';
-    for (const auto& [name, value] : params)
-    {
-        out += separator;
-        separator = '&';
-        detail::append_encoded(out, name, false);
-        out += '=';
-        detail::append_encoded(out, value, false);
-    }
+    // The session's own encoder: this is what goes on the wire.
+    std::string out(query_path);
+    detail::append_query(out, params());
     return out;
 }
 

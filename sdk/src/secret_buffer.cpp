@@ -1,4 +1,4 @@
-#include "secret_buffer.hpp"
+#include <vovrest/detail/secret_buffer.hpp>
 
 #include <openssl/crypto.h>
 #include <sys/mman.h>

@@ -1,6 +1,8 @@
+#include <vovrest/detail/connection_pool.hpp>
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/launch_operation.hpp>
 #include <vovrest/detail/password_token_source.hpp>
+#include <vovrest/detail/request_driver.hpp>
 #include <vovrest/detail/session_observer.hpp>
 #include <vovrest/detail/token_pipeline.hpp>
 #include <vovrest/detail/wire_format.hpp>
@@ -33,6 +35,7 @@ std::string_view method_name(http_method method) noexcept
     case http_method::put: return "PUT";
     case http_method::patch: return "PATCH";
     case http_method::del: return "DELETE";
+    case http_method::head: return "HEAD";
     }
     return "GET";
 }
@@ -42,9 +45,9 @@ base_url checked_url(const session_params& params)
     error_code ec;
     auto url = parse_base_url(params.url, ec);
     if (!url)
-        throw error_with_diagnostics(error::invalid_url, {0, "cannot use '" + params.url + "' as scheme://host:port", {}, {}, {}});
+        throw error_with_diagnostics(error::invalid_url, detail::client_failure("cannot use '" + params.url + "' as scheme://host:port"));
     if (params.require_https && !url->https)
-        throw error_with_diagnostics(error::https_required, {0, "require_https is set and the URL is http://", {}, {}, {}});
+        throw error_with_diagnostics(error::https_required, detail::client_failure("require_https is set and the URL is http://"));
     return *url;
 }
 
@@ -66,26 +69,6 @@ private:
     detail::operation_context& op_;
 };
 
-// Attaches the session's token once the transport holds a connection (request_authorizer): the
-// fast path, or a ticket the operation waited for, which is sent as it is even if its token is
-// already in the hard window, so that a token dead on arrival still makes progress.
-struct ticket_authorizer final : detail::request_authorizer
-{
-    explicit ticket_authorizer(detail::token_pipeline& p) : tokens(p) {}
-
-    bool attach(detail::http_request& request) override
-    {
-        if (!std::exchange(waited_for, false) && !tokens.try_acquire(ticket))
-            return false;
-        request.authorization = ticket.authorization;
-        return true;
-    }
-
-    detail::token_pipeline& tokens;
-    detail::token_ticket ticket;  // the token last attached, or the one waited for
-    bool waited_for = false;
-};
-
 }  // namespace
 
 struct session::impl : std::enable_shared_from_this<session::impl>
@@ -95,6 +78,8 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     base_url url;
     detail::session_observer observer;
     detail::http_transport transport;
+    detail::connection_pool pool;
+    detail::request_driver driver;
     detail::token_pipeline tokens;
     // The executor runs one handler at a time (the caller's promise, or a strand): operations
     // need no strand of their own and may run inside a caller's coroutine on it.
@@ -105,121 +90,60 @@ struct session::impl : std::enable_shared_from_this<session::impl>
           params(std::move(p)),
           url(checked_url(params)),
           observer(params.on_event),
-          transport(executor, url, params, observer),
+          transport(executor, url, params),
+          pool(params.max_connections, params.idle_timeout, observer),
+          driver(pool, transport, observer,
+                 detail::driver_params{url.host_header(), params.user_agent,
+                                       detail::read_limits{params.max_header_bytes, params.max_body_bytes},
+                                       params.request_timeout}),
           tokens(executor, params.token,
-                 std::make_unique<detail::password_token_source>(executor, transport, params.username,
-                                                                 params.password),
+                 std::make_unique<detail::password_token_source>(executor, driver, params.username, params.password),
                  observer),
           serialized(params.single_threaded || detail::operation_context::is_strand(executor))
     {
+        driver.set_tokens(&tokens);
         // The session keeps no copy of the way to the password beyond the token source's.
         params.password = nullptr;
     }
 
-    // A token, from the fast path or by waiting for the renewal; on failure `diag` tells why.
-    asio::awaitable<error_code> acquire(detail::operation_context& op, detail::token_ticket& ticket, bool force,
-                                        diagnostics& diag)
+    // The call as it goes on the wire, or why it cannot (nothing is sent then).
+    static std::string prepare(request& req, detail::http_request& wire)
     {
-        if (!force && tokens.try_acquire(ticket))
-            co_return error_code{};
-        op.arm({});
-        auto [ec, fresh] = co_await tokens.async_authorize(force, op.step_token());
-        if (ec == asio::error::operation_aborted)
-            co_return op.interruption();
-        if (ec)
-        {
-            const auto failure = tokens.last_failure();
-            diag.http_status = failure.http_status;
-            diag.server_message = failure.server_message;
-            diag.client_message = failure.client_message;
-            co_return ec;
-        }
-        ticket = std::move(fresh);
-        co_return error_code{};
+        wire.method = method_name(req.method);
+        wire.target = std::move(req.path);
+        if (wire.target.empty() || wire.target.front() != '/')
+            wire.target.insert(wire.target.begin(), '/');
+        if (auto why = detail::check_target(wire.target); !why.empty())
+            return why;
+        detail::append_query(wire.target, req.query);
+        for (const auto& [name, value] : req.headers)
+            if (auto why = detail::check_extra_header(name, value); !why.empty())
+                return why;
+        wire.extra_headers = req.headers;
+        wire.content_type = req.content_type;
+        wire.body = req.body;
+        return {};
     }
 
     // `req` is read and moved from; the caller's frame owns it until the operation ends.
     asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request& req, diagnostics& diag)
     {
         diag.clear();
-        detail::http_request wire;
-        wire.method = method_name(req.method);
-        const std::size_t path_size = req.path.size();
-        wire.target = std::move(req.path);
-        const bool slash_added = wire.target.empty() || wire.target.front() != '/';
-        if (slash_added)
-            wire.target.insert(wire.target.begin(), '/');
-        char separator = '?';
-        for (const auto& [name, value] : req.query)
-        {
-            wire.target.push_back(separator);
-            separator = '&';
-            detail::append_encoded(wire.target, name, false);
-            wire.target.push_back('=');
-            detail::append_encoded(wire.target, value, false);
-        }
-        wire.content_type = req.content_type;
-        wire.body = std::move(req.body);
-
-        ticket_authorizer authorizer(tokens);
-        wire.authorizer = &authorizer;
         std::pair<error_code, response> outcome;
-        bool replayed = false;
-        // No token yet (first use, or just refused): wait for one before queueing for a
-        // connection, and again whenever the transport finds none usable at the wire. The wait
-        // holds no connection: the token request may need it.
-        bool wait_for_token = !tokens.has_token();
-        for (;;)
+        detail::http_request wire;
+        wire.policy = req.retry ? &*req.retry : &params.retry;
+        if (auto why = prepare(req, wire); !why.empty())
         {
-            if (wait_for_token)
-            {
-                if (auto ec = co_await acquire(op, authorizer.ticket, false, diag))
-                {
-                    outcome.first = ec;
-                    break;
-                }
-                authorizer.waited_for = true;
-                wait_for_token = false;
-            }
-            detail::http_result answer;
-            if (auto ec = co_await transport.exchange(op, wire, answer))
-            {
-                outcome.first = ec;
-                break;
-            }
-            if (answer.needs_token)
-            {
-                wait_for_token = true;
-                continue;
-            }
-            if (answer.status == 401 && !replayed)
-            {
-                // Tied to the generation that was sent: renews only if it is still current.
-                replayed = true;
-                tokens.on_unauthorized(authorizer.ticket.generation);
-                detail::session_observer::bump(observer.replays);
-                observer.emit(event_kind::replay, authorizer.ticket.generation);
-                wait_for_token = !tokens.has_token();  // usually none: it was just refused
-                continue;
-            }
-            outcome.first = detail::error_for_status(answer.status);
-            if (outcome.first)
-            {
-                diag.http_status = answer.status;
-                diag.server_message = detail::server_message(answer.body);
-            }
-            outcome.second.status = answer.status;
-            outcome.second.headers = std::move(answer.headers);
-            outcome.second.body = std::move(answer.body);
-            break;
+            diag = detail::client_failure(std::move(why), std::string(wire.method), wire.target);
+            outcome.first = error::invalid_argument;
+            detail::session_observer::bump(observer.requests);
+            co_return outcome;
         }
-        if (outcome.first)
-        {
-            // Only a failure is described: no copy of the path for every request.
-            diag.method = wire.method;
-            diag.path.assign(wire.target, slash_added ? 1 : 0, path_size);
-        }
-        detail::session_observer::bump(observer.requests);
+        detail::http_result answer;
+        outcome.first = co_await driver.run(op, wire, answer, diag);
+        outcome.second.status = answer.status;
+        outcome.second.headers = std::move(answer.headers);
+        outcome.second.body = std::move(answer.body);
         co_return outcome;
     }
 
@@ -240,13 +164,24 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         return (serialized && caller == executor) || detail::operation_context::is_strand(caller);
     }
 
+    // A usable token, or the renewal's failure with its own diagnostics.
     asio::awaitable<std::pair<error_code, std::monostate>> authorize(detail::operation_context& op, diagnostics& diag)
     {
         diag.clear();
-        diag.method = "POST";
-        diag.path = "/api/v3/token";
         detail::token_ticket ticket;
-        co_return std::pair{co_await acquire(op, ticket, false, diag), std::monostate{}};
+        if (tokens.try_acquire(ticket))
+            co_return std::pair{error_code{}, std::monostate{}};
+        op.arm({});
+        auto [ec, fresh, why] = co_await tokens.async_acquire(op.executor(), op.step_token());
+        if (ec == asio::error::operation_aborted)
+            ec = op.interruption();
+        if (ec)
+        {
+            diag = std::move(why);
+            diag.method = "POST";
+            diag.path = "/api/v3/token";
+        }
+        co_return std::pair{ec, std::monostate{}};
     }
 };
 
@@ -382,7 +317,7 @@ session_counters session::counters() const noexcept
 void session::shutdown()
 {
     impl_->tokens.shutdown();
-    impl_->transport.shutdown();
+    impl_->pool.shutdown();
 }
 
 }  // namespace vovrest

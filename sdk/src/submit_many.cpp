@@ -78,12 +78,6 @@ bool refused_for_now(const diagnostics& diag) noexcept
     return diag.http_status == 503 || diag.http_status == 429;
 }
 
-// g++ 12 pairs the coroutine frame's operator delete with the aligned_alloc inside Asio's
-// recycling allocator (its operator new) and warns, though they match: a false positive.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 asio::awaitable<submit_result> submit_one(std::shared_ptr<batch> b, const job_spec& spec)
 {
     submit_result result;
@@ -91,9 +85,7 @@ asio::awaitable<submit_result> submit_one(std::shared_ptr<batch> b, const job_sp
     if (body.at("command").get_string().empty())
     {
         result.error = error::bad_request;
-        result.diag.server_message = "the job has no command";
-        result.diag.method = "POST";
-        result.diag.path = std::string(jobs_path);
+        result.diag = detail::client_failure("the job has no command", "POST", std::string(jobs_path));
         co_return result;
     }
     asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -127,9 +119,6 @@ asio::awaitable<submit_result> submit_one(std::shared_ptr<batch> b, const job_sp
         co_return result;
     }
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 asio::awaitable<void> worker(std::shared_ptr<batch> b)
 {

@@ -1,5 +1,6 @@
 // The answer to POST /api/v3/jobs is not documented ([U] in the reference): every shape it lists
 // is accepted, and the Location header is the last resort. Takes untrusted bytes.
+#include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
 #include <vovrest/jobs.hpp>
 
@@ -61,7 +62,7 @@ std::optional<job_id> id_in_body(std::string_view body, std::string& why)
     table t = table::parse(body, ec, diag);
     if (ec)
     {
-        why = diag.server_message.empty() ? diag.client_message : diag.server_message;
+        why = diag.client_message.empty() ? diag.server_message : diag.client_message;
         return std::nullopt;
     }
     for (const char* name : {"jobid", "idint", "id"})
@@ -102,7 +103,7 @@ job_id parse_submit_response(std::string_view body)
     std::string why;
     if (auto id = id_in_body(body, why))
         return *id;
-    throw error_with_diagnostics(error::bad_response, diagnostics{0, std::move(why), "POST", "/api/v3/jobs", {}});
+    throw error_with_diagnostics(error::bad_response, detail::client_failure(std::move(why), "POST", "/api/v3/jobs"));
 }
 
 job_id parse_submit_response(const response& answer, boost::system::error_code& ec, diagnostics& diag)
@@ -115,7 +116,7 @@ job_id parse_submit_response(const response& answer, boost::system::error_code& 
         return *id;
     ec = error::bad_response;
     diag.http_status = answer.status;
-    diag.server_message = std::move(why);
+    diag.client_message = std::move(why);
     diag.method = "POST";
     diag.path = "/api/v3/jobs";
     return job_id{};

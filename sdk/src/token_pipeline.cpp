@@ -1,5 +1,6 @@
 #include <vovrest/detail/token_pipeline.hpp>
-
+#include <vovrest/detail/waiter_queue.hpp>
+#include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
@@ -48,20 +49,28 @@ inline void cpu_relax() noexcept
 #endif
 }
 
-// A caller waiting for the renewal. `work` keeps its executor's context from running out of work.
-struct waiter
-{
-    token_acquire_handler handler;
-    asio::any_completion_executor work;
-};
+using waiters_type = waiter_queue<std::monostate, boost::system::error_code, token_ticket, diagnostics>;
 
-// Waiters taken out of the list under the mutex, completed (posted) after it is released.
+// Waiters taken out of the queue under the mutex, completed (posted) after it is released.
 struct completions
 {
-    std::vector<waiter> waiters;
+    waiters_type waiters;
     boost::system::error_code ec;
     token_ticket ticket;
+    diagnostics diag;
 };
+
+// A token type or token that could add a header of its own, or make a terminal misbehave.
+bool has_control_characters(std::string_view text) noexcept
+{
+    for (const char ch : text)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7F)
+            return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -147,40 +156,51 @@ public:
         return generation_.load(std::memory_order_relaxed) != 0;
     }
 
+    bool usable_now() const noexcept
+    {
+        return generation_.load(std::memory_order_relaxed) != 0 &&
+               to_ns(hooks_.steady_now()) < hard_ns_.load(std::memory_order_relaxed);
+    }
+
     // ---- slow path ----
 
-    void start_acquire(bool force, token_acquire_handler handler)
+    void start_acquire(const asio::any_io_executor& resume_on, token_acquire_handler handler)
     {
-        std::optional<waiter> immediate;
+        // Tracked: the caller's context does not run out of work while it waits.
+        auto ex = asio::prefer(resume_on, asio::execution::outstanding_work.tracked);
+        std::optional<waiters_type::waiter> immediate;
         boost::system::error_code immediate_ec;
+        diagnostics immediate_diag;
         token_ticket ticket;
         bool added = false;
         step([&](token_actions& actions) {
-            const acquire_decision decision = machine_.acquire(hooks_.steady_now(), force, actions);
+            acquire_decision decision = machine_.acquire(hooks_.steady_now(), actions);
             switch (decision.status)
             {
             case acquire_status::ready:
                 ticket.generation = machine_.token()->generation;
                 ticket.authorization = machine_.token()->authorization;
-                immediate.emplace(make_waiter(std::move(handler)));
+                immediate.emplace(waiters_type::waiter{std::move(ex), std::move(handler), {}});
                 break;
             case acquire_status::failed:
-                if (!decision.diag.empty())
-                    last_failure_ = decision.diag;
                 immediate_ec = decision.ec;
-                immediate.emplace(make_waiter(std::move(handler)));
+                immediate_diag = std::move(decision.diag);
+                immediate.emplace(waiters_type::waiter{std::move(ex), std::move(handler), {}});
                 break;
-            case acquire_status::wait: {
-                // Cancellation handler installed before the waiter becomes visible to others.
-                const std::uint64_t id = ++next_waiter_id_;
-                auto slot = asio::get_associated_cancellation_slot(handler);
-                if (slot.is_connected())
-                    slot.emplace<canceller>(weak_from_this(), id);
-                waiters_.emplace(id, make_waiter(std::move(handler)));
+            case acquire_status::wait:
+                waiters_.push(std::move(ex), std::move(handler), {}, false,
+                              [weak = weak_from_this()](waiters_type::key_type key, asio::cancellation_type type) {
+                                  constexpr auto handled = asio::cancellation_type::terminal |
+                                                           asio::cancellation_type::partial |
+                                                           asio::cancellation_type::total;
+                                  if ((type & handled) == asio::cancellation_type::none)
+                                      return;
+                                  if (auto self = weak.lock())
+                                      self->cancel_waiter(key);
+                              });
                 observer_.waiters_now.fetch_add(1, std::memory_order_relaxed);
                 added = true;
                 break;
-            }
             }
         });
         if (added)
@@ -189,16 +209,36 @@ public:
             observer_.emit(event_kind::waiter_added, generation_.load(std::memory_order_relaxed));
         }
         if (immediate)
-            complete(std::move(*immediate), immediate_ec, std::move(ticket));
+            waiters_type::complete(std::move(*immediate), immediate_ec, std::move(ticket), std::move(immediate_diag));
     }
 
-    void on_unauthorized(std::uint64_t generation)
+    void on_unauthorized(std::uint64_t generation, std::string_view server_text)
     {
-        step([&](token_actions& actions) { machine_.unauthorized(hooks_.steady_now(), generation, actions); });
+        step([&](token_actions& actions) {
+            machine_.unauthorized(hooks_.steady_now(), generation, server_text, actions);
+        });
+    }
+
+    void accepted(std::uint64_t generation) noexcept
+    {
+        // Once per generation takes the lock; every later answer is one relaxed load.
+        std::uint64_t known = accepted_.load(std::memory_order_relaxed);
+        while (known < generation)
+        {
+            if (accepted_.compare_exchange_weak(known, generation, std::memory_order_relaxed))
+            {
+                std::lock_guard lock(mutex_);
+                machine_.accepted(generation);
+                return;
+            }
+        }
     }
 
     void set_token(std::string_view token_type, std::string_view access_token)
     {
+        if (access_token.empty() || has_control_characters(token_type) || has_control_characters(access_token))
+            throw error_with_diagnostics(error::invalid_argument,
+                                         client_failure("set_token: the token is empty or holds a control character"));
         step([&](token_actions& actions) {
             machine_.set_token(hooks_.steady_now(), hooks_.wall_now(), token_type, access_token, actions);
         });
@@ -212,62 +252,24 @@ public:
         return std::nullopt;
     }
 
-    diagnostics last_failure() const
-    {
-        std::lock_guard lock(mutex_);
-        return last_failure_;
-    }
-
     void shutdown()
     {
         step([&](token_actions& actions) { machine_.shutdown(actions); });
     }
 
 private:
-    struct canceller
+    void cancel_waiter(waiters_type::key_type key)
     {
-        canceller(std::weak_ptr<impl> pipeline, std::uint64_t waiter_id) : self(std::move(pipeline)), id(waiter_id) {}
-
-        std::weak_ptr<impl> self;
-        std::uint64_t id;
-
-        void operator()(asio::cancellation_type_t type) const
-        {
-            constexpr auto handled = asio::cancellation_type::terminal | asio::cancellation_type::partial |
-                                     asio::cancellation_type::total;
-            if ((type & handled) == asio::cancellation_type::none)
-                return;
-            if (auto pipeline = self.lock())
-                pipeline->cancel_waiter(id);
-        }
-    };
-
-    waiter make_waiter(token_acquire_handler handler)
-    {
-        auto work = asio::prefer(asio::get_associated_executor(handler, ex_),
-                                 asio::execution::outstanding_work.tracked);
-        return waiter{std::move(handler), std::move(work)};
-    }
-
-    // Never inline: posted, then run on the handler's own executor.
-    void complete(waiter w, boost::system::error_code ec, token_ticket ticket)
-    {
-        asio::post(ex_, asio::append(std::move(w.handler), ec, std::move(ticket)));
-    }
-
-    void cancel_waiter(std::uint64_t id)
-    {
-        std::optional<waiter> cancelled;
+        std::optional<waiters_type::waiter> cancelled;
         {
             std::lock_guard lock(mutex_);
-            const auto it = waiters_.find(id);
-            if (it == waiters_.end())
+            cancelled = waiters_.take(key);
+            if (!cancelled)
                 return;  // already completed
-            cancelled.emplace(std::move(it->second));
-            waiters_.erase(it);
             observer_.waiters_now.fetch_sub(1, std::memory_order_relaxed);
         }
-        complete(std::move(*cancelled), asio::error::operation_aborted, {});
+        waiters_type::complete(std::move(*cancelled), boost::system::error_code(asio::error::operation_aborted),
+                               token_ticket{}, diagnostics{});
     }
 
     // Feeds one input to the machine under the mutex, applies what must happen under it
@@ -290,14 +292,9 @@ private:
         if (actions.publish)
             publish_locked();
         kick_ns_.store(to_ns(machine_.kick_time()), std::memory_order_relaxed);
-        if (actions.fetched == fetch_outcome::retry || actions.fetched == fetch_outcome::failed)
-            last_failure_ = actions.diag;
         if (actions.waiters == waiters_outcome::none || waiters_.empty())
             return;
-        done.waiters.reserve(waiters_.size());
-        for (auto& [id, w] : waiters_)
-            done.waiters.push_back(std::move(w));
-        waiters_.clear();
+        done.waiters = waiters_.take_all();
         observer_.waiters_now.fetch_sub(done.waiters.size(), std::memory_order_relaxed);
         if (actions.waiters == waiters_outcome::release && machine_.token() != nullptr)
         {
@@ -306,7 +303,9 @@ private:
         }
         else
         {
+            // Each waiter gets the failure's own diagnostics with its completion.
             done.ec = actions.ec ? actions.ec : make_error_code(error::session_closed);
+            done.diag = actions.diag;
         }
     }
 
@@ -409,19 +408,21 @@ private:
             break;
         }
 
-        for (auto& w : done.waiters)
-            complete(std::move(w), done.ec, done.ticket);
+        done.waiters.complete_all(done.ec, done.ticket, done.diag);
 
         if (actions.fetch || actions.backoff || actions.cancel_io)
         {
             asio::dispatch(strand_, [self = shared_from_this(), fetch = actions.fetch, backoff = actions.backoff,
-                                     cancel = actions.cancel_io] { self->do_io(fetch, backoff, cancel); });
+                                     cancel = actions.cancel_io, timeout = actions.fetch_timeout] {
+                self->do_io(fetch, backoff, cancel, timeout);
+            });
         }
     }
 
     // ---- I/O, on the strand ----
 
-    void do_io(bool fetch, std::optional<std::chrono::steady_clock::duration> backoff, bool cancel)
+    void do_io(bool fetch, std::optional<std::chrono::steady_clock::duration> backoff, bool cancel,
+               std::chrono::steady_clock::duration fetch_timeout)
     {
         if (cancel)
         {
@@ -446,10 +447,10 @@ private:
             }));
         }
         if (fetch)
-            start_fetch();
+            start_fetch(fetch_timeout);
     }
 
-    void start_fetch()
+    void start_fetch(std::chrono::steady_clock::duration timeout)
     {
         if (fetch_in_flight_)
             return;  // cannot happen: the machine starts one fetch at a time
@@ -459,7 +460,7 @@ private:
         session_observer::bump(observer_.token_requests);
         observer_.emit(event_kind::renewal_started, generation_.load(std::memory_order_relaxed));
 
-        fetch_timer_.expires_after(params_.renewal_timeout);
+        fetch_timer_.expires_after(timeout);
         fetch_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), id](boost::system::error_code ec) {
             if (ec || !self->fetch_in_flight_ || self->fetch_id_ != id)
                 return;
@@ -480,7 +481,7 @@ private:
         {
             token_fetch_result result;
             result.ec = error::connection_failed;
-            result.diag.server_message = "the token request could not be started";
+            result.diag.client_message = "the token request could not be started";
             asio::post(strand_, [self, id, result = std::move(result)]() mutable {
                 self->on_fetch_done(id, std::move(result));
             });
@@ -504,7 +505,8 @@ private:
         if (result.ec && fetch_timed_out_)
         {
             result.ec = error::timeout;
-            result.diag.server_message = "the token request took longer than renewal_timeout";
+            result.diag.client_message = "the token request took longer than its deadline (token_params::"
+                                         "renewal_timeout, renewal_deadline)";
         }
         step([&](token_actions& actions) {
             machine_.fetch_completed(hooks_.steady_now(), hooks_.wall_now(), result, actions);
@@ -526,9 +528,8 @@ private:
     // Slow path, under mutex_.
     mutable std::mutex mutex_;
     token_state_machine machine_;
-    std::map<std::uint64_t, waiter> waiters_;  // by arrival
-    std::uint64_t next_waiter_id_ = 0;
-    diagnostics last_failure_;
+    waiters_type waiters_;
+    std::atomic<std::uint64_t> accepted_{0};  // the newest generation the server accepted
 
     // I/O, on strand_ only.
     asio::any_io_executor ex_;
@@ -571,14 +572,24 @@ bool token_pipeline::has_token() const noexcept
     return impl_->has_token();
 }
 
-void token_pipeline::start_acquire(bool force, token_acquire_handler handler)
+bool token_pipeline::usable_now() const noexcept
 {
-    impl_->start_acquire(force, std::move(handler));
+    return impl_->usable_now();
 }
 
-void token_pipeline::on_unauthorized(std::uint64_t generation)
+void token_pipeline::start_acquire(const asio::any_io_executor& resume_on, token_acquire_handler handler)
 {
-    impl_->on_unauthorized(generation);
+    impl_->start_acquire(resume_on, std::move(handler));
+}
+
+void token_pipeline::on_unauthorized(std::uint64_t generation, std::string_view server_text)
+{
+    impl_->on_unauthorized(generation, server_text);
+}
+
+void token_pipeline::accepted(std::uint64_t generation) noexcept
+{
+    impl_->accepted(generation);
 }
 
 void token_pipeline::set_token(std::string_view token_type, std::string_view access_token)
@@ -589,11 +600,6 @@ void token_pipeline::set_token(std::string_view token_type, std::string_view acc
 std::optional<std::string> token_pipeline::current_authorization() const
 {
     return impl_->current_authorization();
-}
-
-diagnostics token_pipeline::last_failure() const
-{
-    return impl_->last_failure();
 }
 
 void token_pipeline::shutdown()

@@ -1,5 +1,6 @@
 #include <vovrest/detail/token_state_machine.hpp>
 
+#include <vovrest/detail/backoff.hpp>
 #include <vovrest/detail/jwt_payload.hpp>
 #include <vovrest/error.hpp>
 
@@ -155,19 +156,21 @@ bool token_state_machine::failure_remembered(steady_time now) const noexcept
     return failure_until_ && now < *failure_until_;
 }
 
-acquire_decision token_state_machine::acquire(steady_time now, bool force, token_actions& out)
+acquire_decision token_state_machine::acquire(steady_time now, token_actions& out)
 {
     if (closed_)
         return {acquire_status::failed, error::session_closed, {}};
-    if (!force && usable(now))
+    if (usable(now))
     {
         soft_kick(now, out);
         return {acquire_status::ready, {}, {}};
     }
     if (failure_remembered(now))
         return {acquire_status::failed, failure_ec_, failure_diag_};
+    if (held(now))
+        return {acquire_status::failed, error::unauthorized, hold_diag_};
     if (phase_ == phase::idle)
-        start_renewal(renewal_reason::forced, out);
+        start_renewal(now, renewal_reason::forced, out);
     return {acquire_status::wait, {}, {}};
 }
 
@@ -175,20 +178,50 @@ void token_state_machine::soft_kick(steady_time now, token_actions& out)
 {
     if (closed_ || !token_ || phase_ != phase::idle || now < kick_time())
         return;
-    start_renewal(usable(now) ? renewal_reason::proactive : renewal_reason::forced, out);
+    start_renewal(now, usable(now) ? renewal_reason::proactive : renewal_reason::forced, out);
 }
 
-void token_state_machine::unauthorized(steady_time now, std::uint64_t generation, token_actions& out)
+void token_state_machine::accepted(std::uint64_t generation) noexcept
+{
+    if (token_ && token_->generation == generation)
+    {
+        token_->accepted = true;
+        refused_unaccepted_ = 0;
+    }
+}
+
+void token_state_machine::unauthorized(steady_time now, std::uint64_t generation, std::string_view server_text,
+                                       token_actions& out)
 {
     if (closed_ || !token_ || token_->generation != generation)
         return;  // an older token was refused: the current one is newer, just use it
+    const bool was_accepted = token_->accepted;
     token_.reset();
     out.publish = true;
     out.unauthorized_generation = generation;
+    refused_unaccepted_ = was_accepted ? 0 : refused_unaccepted_ + 1;
+    if (refused_unaccepted_ >= 2)
+    {
+        // A fresh token refused as well: the server refuses whatever it is sent. Renewing again
+        // now would only send the password again; hold off, and tell callers why meanwhile.
+        duration hold = params_.hold_initial;
+        for (unsigned i = 2; i < refused_unaccepted_ && hold < params_.hold_max; ++i)
+            hold *= 2;
+        hold_until_ = now + std::min(hold, params_.hold_max);
+        hold_diag_.clear();
+        hold_diag_.http_status = 401;
+        hold_diag_.server_message = std::string(server_text);
+        hold_diag_.client_message = "the server refused a token it had just issued; no new token is asked for "
+                                    "before the hold ends";
+        out.waiters = waiters_outcome::fail;
+        out.ec = error::unauthorized;
+        out.diag = hold_diag_;
+        return;
+    }
     if (phase_ == phase::idle && !failure_remembered(now))
     {
         out.unauthorized_renewal = true;
-        start_renewal(renewal_reason::on_401, out);
+        start_renewal(now, renewal_reason::on_401, out);
     }
 }
 
@@ -219,10 +252,15 @@ void token_state_machine::fetch_completed(steady_time now, wall_time wall,
     const failure_kind kind = classify_failure(ec);
     if (kind == failure_kind::transient && attempts_ < params_.max_attempts)
     {
-        phase_ = phase::backing_off;
-        out.fetched = fetch_outcome::retry;
-        out.backoff = backoff_delay(attempts_, result.retry_after);
-        return;
+        const duration delay = next_backoff(attempts_, result.retry_after);
+        // Another attempt only if it can still start before the renewal's deadline.
+        if (now + delay < renewal_started_ + params_.renewal_deadline)
+        {
+            phase_ = phase::backing_off;
+            out.fetched = fetch_outcome::retry;
+            out.backoff = delay;
+            return;
+        }
     }
 
     phase_ = phase::idle;
@@ -242,13 +280,12 @@ void token_state_machine::fetch_completed(steady_time now, wall_time wall,
     }
 }
 
-void token_state_machine::backoff_elapsed(steady_time, token_actions& out)
+void token_state_machine::backoff_elapsed(steady_time now, token_actions& out)
 {
     if (closed_ || phase_ != phase::backing_off)
         return;
-    phase_ = phase::fetching;
     ++attempts_;
-    out.fetch = true;
+    fetch_now(now, out);
 }
 
 void token_state_machine::set_token(steady_time now, wall_time wall, std::string_view token_type,
@@ -273,12 +310,21 @@ void token_state_machine::shutdown(token_actions& out)
     out.ec = error::session_closed;
 }
 
-void token_state_machine::start_renewal(renewal_reason reason, token_actions& out)
+void token_state_machine::start_renewal(steady_time now, renewal_reason reason, token_actions& out)
+{
+    attempts_ = 1;
+    renewal_started_ = now;
+    hold_until_.reset();
+    out.started = reason;
+    fetch_now(now, out);
+}
+
+void token_state_machine::fetch_now(steady_time now, token_actions& out)
 {
     phase_ = phase::fetching;
-    attempts_ = 1;
-    out.started = reason;
     out.fetch = true;
+    const duration left = renewal_started_ + params_.renewal_deadline - now;
+    out.fetch_timeout = std::max(std::min(params_.renewal_timeout, left), duration(std::chrono::milliseconds(1)));
 }
 
 void token_state_machine::install(steady_time now, wall_time wall, std::string_view token_type,
@@ -314,18 +360,11 @@ void token_state_machine::install(steady_time now, wall_time wall, std::string_v
     out.waiters = waiters_outcome::release;
 }
 
-duration token_state_machine::backoff_delay(unsigned failures,
+duration token_state_machine::next_backoff(unsigned failures,
                                             std::optional<duration> retry_after)
 {
-    // failures = 1 → backoff_initial, doubling up to backoff_max; the jitter takes up to half off.
-    duration base = params_.backoff_initial;
-    for (unsigned i = 1; i < failures && base < params_.backoff_max; ++i)
-        base *= 2;
-    base = std::min(base, params_.backoff_max);
-    duration delay = base - scale(base, 0.5 * clamp01(jitter_()));
-    if (retry_after)
-        delay = std::max(delay, *retry_after);  // the server's word wins, even beyond backoff_max
-    return std::max(delay, duration::zero());
+    // The server's word wins, even beyond backoff_max.
+    return backoff_delay(params_.backoff_initial, params_.backoff_max, failures, jitter_(), retry_after);
 }
 
 }  // namespace vovrest::detail

@@ -63,6 +63,23 @@ void append_encoded(std::string& out, std::string_view text, bool form)
     }
 }
 
+void append_query(std::string& target, const std::vector<std::pair<std::string, std::string>>& params)
+{
+    std::size_t size = target.size();
+    for (const auto& [name, value] : params)
+        size += 2 + 3 * name.size() + 3 * value.size();  // room for every byte escaped as %XX
+    target.reserve(size);
+    char separator = '?';
+    for (const auto& [name, value] : params)
+    {
+        target.push_back(separator);
+        separator = '&';
+        append_encoded(target, name, false);
+        target.push_back('=');
+        append_encoded(target, value, false);
+    }
+}
+
 namespace {
 
 // Three vectorised memchr passes: std::string_view::find_first_of calls memchr once per
@@ -77,12 +94,48 @@ bool has_line_break_or_nul(std::string_view value) noexcept
 
 }  // namespace
 
+std::string check_extra_header(std::string_view name, std::string_view value)
+{
+    if (name.empty())
+        return "a header has no name";
+    for (const char ch : name)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                           std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+        if (!token)
+            return "the header name '" + std::string(name.substr(0, 64)) + "' is not an HTTP token";
+    }
+    if (has_line_break_or_nul(value))
+        return "the value of header " + std::string(name) + " holds a CR, LF or NUL";
+    for (const std::string_view reserved : {"Authorization", "Host", "Content-Length", "Transfer-Encoding",
+                                            "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer"})
+        if (iequals(name, reserved))
+            return "the session sets the " + std::string(reserved) + " header itself";
+    return {};
+}
+
+std::string check_target(std::string_view target)
+{
+    for (const char ch : target)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c == 0x7F)
+            return "the path holds a space or a control character (CR, LF, NUL ...)";
+    }
+    return {};
+}
+
 bool write_request_head(std::string& out, std::string_view method, std::string_view target,
                         std::string_view host_header, std::string_view user_agent,
-                        std::string_view authorization, std::string_view content_type, std::size_t body_size)
+                        std::string_view authorization, std::string_view content_type, std::size_t body_size,
+                        std::span<const std::pair<std::string, std::string>> extra)
 {
     for (const auto value : {method, target, host_header, user_agent, authorization, content_type})
         if (has_line_break_or_nul(value))
+            return false;
+    for (const auto& [name, value] : extra)
+        if (has_line_break_or_nul(name) || has_line_break_or_nul(value))
             return false;
     char digits[24];
     std::string_view length;
@@ -102,6 +155,8 @@ bool write_request_head(std::string& out, std::string_view method, std::string_v
         size += 14 + content_type.size() + 2;
     if (!length.empty())
         size += 16 + length.size() + 2;
+    for (const auto& [name, value] : extra)
+        size += name.size() + 2 + value.size() + 2;
     out.resize(size);
     char* p = out.data();
     const auto put = [&p](std::string_view text) {
@@ -135,6 +190,13 @@ bool write_request_head(std::string& out, std::string_view method, std::string_v
     {
         put("Content-Length: ");
         put(length);
+        put("\r\n");
+    }
+    for (const auto& [name, value] : extra)
+    {
+        put(name);
+        put(": ");
+        put(value);
         put("\r\n");
     }
     put("\r\n");
@@ -252,17 +314,62 @@ std::string server_message(std::string_view body) noexcept
     }
 }
 
-std::optional<std::chrono::steady_clock::duration> parse_retry_after(std::string_view value) noexcept
+namespace {
+
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7): the only form a server must send.
+std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::string_view text) noexcept
+{
+    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text.substr(25) != " GMT")
+        return std::nullopt;
+    const auto number = [&](std::size_t at, std::size_t width, unsigned& out) {
+        const auto [end, err] = std::from_chars(text.data() + at, text.data() + at + width, out);
+        return err == std::errc{} && end == text.data() + at + width;
+    };
+    unsigned day = 0, year = 0, hour = 0, minute = 0, second = 0;
+    if (!number(5, 2, day) || text[7] != ' ' || text[11] != ' ' || !number(12, 4, year) || text[16] != ' ' ||
+        !number(17, 2, hour) || text[19] != ':' || !number(20, 2, minute) || text[22] != ':' || !number(23, 2, second))
+        return std::nullopt;
+    unsigned month = 0;
+    while (month < 12 && months[month] != text.substr(8, 3))
+        ++month;
+    const std::chrono::year_month_day date{std::chrono::year(static_cast<int>(year)), std::chrono::month(month + 1),
+                                           std::chrono::day(day)};
+    if (month == 12 || !date.ok() || hour > 23 || minute > 59 || second > 60)
+        return std::nullopt;
+    return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+           std::chrono::seconds(second);
+}
+
+}  // namespace
+
+std::optional<std::chrono::steady_clock::duration> parse_retry_after(std::string_view value,
+                                                                     std::chrono::system_clock::time_point now) noexcept
 {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
         value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
         value.remove_suffix(1);
+    if (value.empty())
+        return std::nullopt;
+    constexpr auto longest = std::chrono::hours(24);
     unsigned seconds = 0;
     auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (value.empty() || err != std::errc{} || end != value.data() + value.size() || seconds > 24 * 3600)
+    if (err == std::errc{} && end == value.data() + value.size())
+    {
+        if (std::chrono::seconds(seconds) > longest)
+            return std::nullopt;
+        return std::chrono::seconds(seconds);
+    }
+    const auto date = parse_imf_fixdate(value);
+    if (!date)
         return std::nullopt;
-    return std::chrono::seconds(seconds);
+    if (*date <= now)
+        return std::chrono::steady_clock::duration::zero();
+    if (*date - now > longest)
+        return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(*date - now);
 }
 
 boost::system::error_code error_for_status(unsigned status) noexcept

@@ -33,6 +33,7 @@ TIMEOUT = 60        # any one command against a misbehaving server
 SLOW_BOUND = 75     # a command left to its default timeouts (no --timeout, default session_params)
 USER = "hostile-user-" + secrets.token_hex(6)  # longer than a short-string buffer: it lives on the heap
 PASSWORD = "Hp" + secrets.token_hex(12)        # form-encodes to itself
+SHORT_PASSWORD = "Hq" + secrets.token_hex(5)   # 12 bytes: kept inside a std::string object itself
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # what must never reach a terminal raw (\t and \n aside)
 SEEN = []  # (what ran, stdout, stderr) of every CLI run and every driver answer, checked for secrets
 
@@ -41,10 +42,10 @@ def directory():
     return tempfile.mkdtemp(prefix="vovrest-hostile-")
 
 
-def password_file(where):
+def password_file(where, password=PASSWORD):
     path = os.path.join(where, "password")
     with open(path, "w") as f:
-        f.write(PASSWORD + "\n")
+        f.write(password + "\n")
     os.chmod(path, 0o600)
     return path
 
@@ -61,8 +62,9 @@ def make_certificate(where, name, san):
 class Driver:
     """vovrest-hostile-driver: one session, one command per call, answers as dicts."""
 
-    def __init__(self, server_url, where, *extra):
-        self.args = [PROGRAM, "--url", server_url, "--user", USER, "--password-file", password_file(where), *extra]
+    def __init__(self, server_url, where, *extra, password=PASSWORD):
+        self.args = [PROGRAM, "--url", server_url, "--user", USER, "--password-file", password_file(where, password),
+                     *extra]
         self.process = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
 
@@ -229,8 +231,8 @@ class SdkTest(HostileCase):
             cls.sanitized = d.do("build-info")["sanitized"]
         shutil.rmtree(where, ignore_errors=True)
 
-    def driver(self, server_url, *extra):
-        return Driver(server_url, self.where, *extra)
+    def driver(self, server_url, *extra, password=PASSWORD):
+        return Driver(server_url, self.where, *extra, password=password)
 
     def assert_failed(self, answer, *errors):
         self.assertFalse(answer["ok"], answer)
@@ -383,15 +385,18 @@ class SdkTest(HostileCase):
     def test_8_a_core_during_the_token_request_holds_no_password(self):
         if self.sanitized:
             self.skipTest("gcore of a sanitizer build maps its shadow memory")
-        server = self.server("token_silent")
-        with self.driver(server.url) as d:
-            d.send("authorize")
-            self.assertTrue(server.wait_for(lambda c: c["token_requests"] >= 1), "no token request came")
-            self.assertEqual(server.token_forms[0]["password"], [PASSWORD])  # the secret was in flight
-            core = core_of(d.process.pid, self.where)
-        self.assertTrue(USER.encode() in core, "the core is not readable (the user name is in it)")
-        self.assertFalse(PASSWORD.encode() in core, "the core holds the password")
-        self.assertFalse(b"&password=" + PASSWORD[:4].encode() in core, "the core holds the form body")
+        # A long password lives on the heap; a short one inside string objects, copied by moves.
+        for password in (PASSWORD, SHORT_PASSWORD):
+            with self.subTest(length=len(password)):
+                server = self.server("token_silent")
+                with self.driver(server.url, password=password) as d:
+                    d.send("authorize")
+                    self.assertTrue(server.wait_for(lambda c: c["token_requests"] >= 1), "no token request came")
+                    self.assertEqual(server.token_forms[0]["password"], [password])  # the secret was in flight
+                    core = core_of(d.process.pid, self.where)
+                self.assertTrue(USER.encode() in core, "the core is not readable (the user name is in it)")
+                self.assertFalse(password.encode() in core, "the core holds the password")
+                self.assertFalse(b"&password=" + password[:4].encode() in core, "the core holds the form body")
 
     # ---- what already holds, kept holding ----
 

@@ -1,9 +1,11 @@
-// Accelerator jobs: the description submitted (job_spec), the id (job_id), a job's fields
-// (job_record), and the calls on /api/v3/jobs: submit, get, field, stop, suspend, resume,
-// modify, forget, wait. Coroutines on a session; they throw error_with_diagnostics.
-// Arguments are taken by value, so a coroutine started with co_spawn owns them; the session must
-// outlive it. Thread-safety: the functions are as thread-safe as the session; the types are plain
-// values.
+/// @file
+/// Accelerator jobs: the description submitted (job_spec), the id (job_id), a job's fields
+/// (job_record), and the calls on /api/v3/jobs: submit, get, field, stop, suspend, resume,
+/// modify, forget, wait. Coroutines on a session; they throw error_with_diagnostics.
+/// Arguments are taken by value, so a coroutine started with co_spawn owns them; the session must
+/// outlive it. Cancellation: each call follows the cancellation of the coroutine that awaits it,
+/// as session::execute() does (a cancelled call throws with boost::asio::error::operation_aborted).
+/// Thread-safety: the functions are as thread-safe as the session; the types are plain values.
 #pragma once
 
 #include <vovrest/diagnostics.hpp>
@@ -26,119 +28,167 @@
 
 namespace vovrest {
 
-// A job id. Accelerator prints ids as 9-digit zero-padded text ("000001138") and queries use the
-// integer (idint); both forms are accepted wherever an id is read.
+/// A job id. Accelerator prints ids as 9-digit zero-padded text ("000001138") and queries use the
+/// integer (idint); both forms are accepted wherever an id is read.
+/// Thread-safety: a plain value.
 class job_id
 {
 public:
+    /// The id 0, which no job has: "no id".
     constexpr job_id() noexcept = default;
+    /// The job with this integer id (idint).
     constexpr explicit job_id(std::int64_t value) noexcept : value_(value) {}
 
+    /// The integer id, as queries use it (idint).
     constexpr std::int64_t value() const noexcept { return value_; }
-    // "000001138"; ids of more than nine digits print in full.
+    /// Zero-padded to nine digits, as Accelerator prints it: "000001138"; ids of more than nine
+    /// digits print in full.
     std::string to_string() const;
 
-    // Decimal digits only, leading zeros allowed ("1138", "000001138"); nullopt for anything
-    // else (empty, sign, space, overflow).
+    /// Reads either form. Decimal digits only, leading zeros allowed ("1138", "000001138");
+    /// std::nullopt for anything else (empty, sign, space, overflow).
     static std::optional<job_id> parse(std::string_view text) noexcept;
 
+    /// Ordered and compared by the integer id.
     friend constexpr auto operator<=>(job_id, job_id) noexcept = default;
 
 private:
     std::int64_t value_ = 0;
 };
 
+/// job_id::to_string(): "000001138".
 std::string to_string(job_id id);
+/// Writes job_id::to_string().
 std::ostream& operator<<(std::ostream& out, job_id id);
 
-// What `nc run` is told about a job. Empty members are not sent (the server's defaults apply).
+/// What `nc run` is told about a job. Empty members are not sent (the server's defaults apply).
+/// Thread-safety: a plain value.
 struct job_spec
 {
-    std::string command;             // the command line, as `nc run` takes it
-    std::vector<std::string> argv;   // or the argv: when not empty it wins, each word quoted for
-                                     // /bin/sh and joined with spaces
-    std::string rundir;              // directory the job runs in
-    std::string env;                 // environment spec, e.g. "BASE" or "D(VAR=1)"
-    std::string jobname;             // a unique one makes a lost answer reconcilable (see docs)
-    std::string resources;           // e.g. "linux64 RAM/2000"
-    std::string priority;            // "4", "high", or "priority,sched" such as "4,8"
-    std::string jobclass;
-    std::string group;
-    std::string logfile;
-    boost::json::object extra;       // any other job-description keys (autokill, ...); applied
-                                     // last, so they override the members above
+    std::string command;             ///< the command line, as `nc run` takes it
+    /// Or the argv: when not empty it wins, each word quoted for /bin/sh where needed and joined
+    /// with spaces.
+    std::vector<std::string> argv;
+    std::string rundir;              ///< directory the job runs in
+    std::string env;                 ///< environment spec, e.g. "BASE" or "D(VAR=1)"
+    /// The job's name. A unique one makes a lost answer reconcilable
+    /// (docs/reconciling-unknown-outcomes.md).
+    std::string jobname;
+    std::string resources;           ///< resource expression, e.g. "linux64 RAM/2000"
+    std::string priority;            ///< "4", "high", or "priority,sched" such as "4,8"
+    std::string jobclass;            ///< the job class
+    std::string group;               ///< the fair-share group
+    std::string logfile;             ///< the file the job's output is written to
+    /// Any other job-description keys (autokill, ...); applied last, so they override the
+    /// members above.
+    boost::json::object extra;
 };
 
-// The command line that is sent: `command`, or `argv` quoted and joined.
+/// The command line that is sent: `command`, or `argv` quoted for /bin/sh and joined.
 std::string command_line(const job_spec& spec);
-// The JSON body of POST /api/v3/jobs: {"command": ..., "rundir": ..., ...}.
+/// The JSON body of POST /api/v3/jobs: {"command": ..., "rundir": ..., ...}, empty members left
+/// out, `extra` applied last.
 boost::json::object to_json(const job_spec& spec);
 
-// One job's fields, from GET /api/v3/jobs/{id}. Times are epoch seconds, 0 when not yet.
+/// One job's fields, from GET /api/v3/jobs/{id}. Times are epoch seconds, 0 when not yet.
+/// Thread-safety: a plain value.
 struct job_record
 {
-    job_id id;
-    std::string jobname;
-    std::string user;
-    std::string command;
-    std::string status;              // SCHEDULED, RUNNING, VALID, FAILED, SUSPENDED, ...
-    std::string host;
-    std::int64_t submit_time = 0;
-    std::int64_t start_time = 0;
-    std::int64_t end_time = 0;
-    std::optional<std::int64_t> exit_status;  // absent when the server did not say
-    table fields;                    // the whole one-row table, for every other field
+    job_id id;                       ///< the job's id (the server's idint when it sends one)
+    std::string jobname;             ///< its name, empty when it has none
+    std::string user;                ///< the account that owns it
+    std::string command;             ///< its command line
+    std::string status;              ///< SCHEDULED, RUNNING, VALID, FAILED, SUSPENDED, ...
+    std::string host;                ///< where it runs or ran; empty before it starts
+    std::int64_t submit_time = 0;    ///< when it was submitted (epoch seconds)
+    std::int64_t start_time = 0;     ///< when it started (epoch seconds), 0 when not yet
+    std::int64_t end_time = 0;       ///< when it ended (epoch seconds), 0 when not yet
+    std::optional<std::int64_t> exit_status;  ///< absent when the server did not say
+    table fields;                    ///< the whole one-row table, for every other field
 };
 
-// How a wait ended. A job the server has forgotten is a normal end for a poller, not an error.
-enum class job_end { valid, failed, forgotten };
+/// How a wait ended. A job the server has forgotten is a normal end for a poller, not an error.
+enum class job_end
+{
+    valid,     ///< the job ended VALID
+    failed,    ///< the job ended FAILED
+    forgotten  ///< the server no longer knows the job (404): it ended, but how is not known
+};
 
+/// What jobs::wait() saw last. Thread-safety: a plain value.
 struct wait_result
 {
-    job_end end = job_end::forgotten;
-    std::string status;              // the server's word: "VALID", "FAILED"; empty when forgotten
+    job_end end = job_end::forgotten;  ///< how the wait ended
+    std::string status;              ///< the server's word: "VALID", "FAILED"; empty when forgotten
 };
 
-// True for the states a job never leaves: VALID and FAILED (case-insensitive).
+/// True for the states a job never leaves: VALID and FAILED (case-insensitive).
 bool is_terminal(std::string_view status) noexcept;
 
+/// The calls on /api/v3/jobs. Each one is a coroutine on a session that throws
+/// error_with_diagnostics on failure (unless it takes `ec` and `diag`); the session must outlive
+/// it. Cancellation: the awaiting coroutine's cancellation reaches the request in flight.
 namespace jobs {
 
-// POST /api/v3/jobs. A job with no command is error::bad_request before anything is sent. A
-// lost answer is error::outcome_unknown and is never resent (the server may have the job).
+/// Submits a job: POST /api/v3/jobs.
+/// @return the id the server gave the job.
+/// @throws error_with_diagnostics error::bad_request for a job with no command (nothing is
+///         sent); error::outcome_unknown when the answer was lost after the request left (never
+///         resent: the server may have the job; see docs/reconciling-unknown-outcomes.md);
+///         error::bad_response for a 2xx answer with no readable id; any error of
+///         session::execute().
 boost::asio::awaitable<job_id> submit(session& s, job_spec spec);
-// The same without throwing: on failure `ec` and `diag` are set and the id is job_id{}.
-// `ec` and `diag` must live until the coroutine completes.
+/// The same without throwing: on failure `ec` and `diag` are set and the id is job_id{}.
+/// `ec` and `diag` must live until the coroutine completes.
 boost::asio::awaitable<job_id> submit(session& s, job_spec spec, boost::system::error_code& ec,
                                       diagnostics& diag);
 
-// GET /api/v3/jobs/{id}. An unknown or forgotten job is error::not_found.
+/// One job's fields: GET /api/v3/jobs/{id}.
+/// @throws error_with_diagnostics error::not_found for an unknown or forgotten job;
+///         error::bad_response when the answer is not a table; any error of session::execute().
 boost::asio::awaitable<job_record> get(session& s, job_id id);
-// GET /api/v3/jobs/{id}/{name}: one field as text. An unknown field is error::query_failed.
+/// One field as text: GET /api/v3/jobs/{id}/{name}.
+/// @throws error_with_diagnostics error::query_failed for an unknown field; error::not_found
+///         for an unknown job; any error of session::execute().
 boost::asio::awaitable<std::string> field(session& s, job_id id, std::string name);
 
-// PUT /api/v3/jobs/{id} {"action": ...}. Repeating stop is harmless; suspending or resuming a
-// finished job is error::bad_request (HTTP 409). Another user's job: error::forbidden.
+/// Stops a job: PUT /api/v3/jobs/{id} {"action": "stop"}. Repeating stop is harmless.
+/// @throws error_with_diagnostics error::forbidden for another user's job (without the level
+///         for it); error::not_found for an unknown job; any error of session::execute().
 boost::asio::awaitable<void> stop(session& s, job_id id);
+/// Suspends a job: PUT /api/v3/jobs/{id} {"action": "suspend"}.
+/// @throws error_with_diagnostics error::bad_request (HTTP 409) for a finished job;
+///         error::forbidden for another user's job; any error of session::execute().
 boost::asio::awaitable<void> suspend(session& s, job_id id);
+/// Resumes a suspended job: PUT /api/v3/jobs/{id} {"action": "resume"}.
+/// @throws error_with_diagnostics error::bad_request (HTTP 409) for a finished job;
+///         error::forbidden for another user's job; any error of session::execute().
 boost::asio::awaitable<void> resume(session& s, job_id id);
-// PATCH /api/v3/jobs/{id} with the members to change (jobname, priority, resources, ...).
+/// Changes a job: PATCH /api/v3/jobs/{id} with the members to change (jobname, priority,
+/// resources, ...).
+/// @throws error_with_diagnostics as the server answers (error::bad_request, error::forbidden,
+///         error::not_found, ...).
 boost::asio::awaitable<void> modify(session& s, job_id id, boost::json::object fields);
-// DELETE /api/v3/jobs/{id}. A job already forgotten is error::not_found.
+/// Makes the server forget a job: DELETE /api/v3/jobs/{id}.
+/// @throws error_with_diagnostics error::not_found for a job already forgotten;
+///         error::forbidden for another user's job; any error of session::execute().
 boost::asio::awaitable<void> forget(session& s, job_id id);
 
-// Polls the job's status every `poll_interval` until VALID or FAILED, or until the server no
-// longer knows the job (404: job_end::forgotten, not an error). Other errors are thrown.
-// Cancellation: the caller's (co_spawn's) cancellation stops the wait between polls.
+/// Polls the job's status every `poll_interval` until VALID or FAILED, or until the server no
+/// longer knows the job (404: job_end::forgotten, not an error).
+/// @throws error_with_diagnostics for any other error of a poll.
+/// Cancellation: the caller's (co_spawn's) cancellation stops the wait, at a poll or between
+/// polls.
 boost::asio::awaitable<wait_result> wait(session& s, job_id id,
                                          std::chrono::steady_clock::duration poll_interval = std::chrono::seconds(1));
 
-// The job id in a submit answer, in any shape the reference allows: a top-level `jobid` or `id`
-// member; or the first row of a table whose column is `jobid`, `idint` or `id`; the id an integer
-// or a zero-padded string. Throws error_with_diagnostics(error::bad_response) otherwise.
+/// The job id in a submit answer, in any shape the reference allows: a top-level `jobid` or `id`
+/// member; or the first row of a table whose column is `jobid`, `idint` or `id`; the id an integer
+/// or a zero-padded string.
+/// @throws error_with_diagnostics error::bad_response when the body holds no id.
 job_id parse_submit_response(std::string_view body);
-// The same without throwing; falls back on a `Location: /api/v3/jobs/<id>` header when the body
-// holds no id. On failure `ec` is error::bad_response and the id is job_id{}.
+/// The same without throwing; falls back on a `Location: /api/v3/jobs/<id>` header when the body
+/// holds no id. On failure `ec` is error::bad_response and the id is job_id{}.
 job_id parse_submit_response(const response& answer, boost::system::error_code& ec, diagnostics& diag);
 
 }  // namespace jobs

@@ -1,4 +1,5 @@
-// vovrest: the whole public API in one include.
+/// @file
+/// vovrest: the whole public API in one include.
 #pragma once
 
 #include <vovrest/base_url.hpp>
@@ -18,3 +19,7 @@
 #include <vovrest/tls_params.hpp>
 #include <vovrest/token_params.hpp>
 #include <vovrest/version.hpp>
+
+/// @namespace vovrest
+/// The vovrest SDK: a C++20 coroutine client for the Altair Accelerator (VOV/NC) REST API v3.
+/// Everything outside vovrest::detail is public API.

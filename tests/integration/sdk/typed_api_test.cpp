@@ -142,7 +142,7 @@ TEST_F(typed_api, errors_of_job_calls)
     diagnostics diag;
     run_coroutine(io, jobs::submit(*s, job_spec{}, ec, diag));
     EXPECT_EQ(ec, error::bad_request);
-    EXPECT_EQ(diag.server_message, "the job has no command");
+    EXPECT_EQ(diag.client_message, "the job has no command");
 }
 
 TEST_F(long_jobs, stop_suspend_resume_modify)

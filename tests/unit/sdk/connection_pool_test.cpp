@@ -1,5 +1,6 @@
-// The keep-alive pool without sockets: which idle connections are peeked at before reuse, which
-// are dropped, and that the cap holds.
+// The keep-alive pool without sockets: idle connections are watched and dropped the moment the
+// server speaks or closes, a connection whose watch fired is never handed out, the cap holds,
+// Keep-Alive and idle timeouts retire connections, and the token request waits ahead of the queue.
 #include <vovrest/detail/connection_pool.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -14,105 +15,180 @@
 namespace vovrest::detail {
 namespace {
 
-// What a test scripts and observes of one connection; outlives the connection, which the pool
-// destroys when it drops it.
+using namespace std::chrono_literals;
+
+// What a test scripts and observes of one connection.
 struct connection_script
 {
-    bool alive = true;
-    int checks = 0;
+    int watches = 0;
+    std::uint64_t last_watch = 0;
     bool closed = false;
 };
 
-// A connection whose idle check answers script.alive and counts how often it was asked.
+// A connection whose idle watch the test ends by hand (as the server speaking would).
 struct scripted_connection final : connection
 {
-    explicit scripted_connection(connection_script& s) : script(s) {}
-    bool alive_while_idle() noexcept override
+    explicit scripted_connection(std::shared_ptr<connection_script> s) : script(std::move(s)) {}
+
+    boost::asio::awaitable<write_outcome> write(operation_context&, std::string_view, std::string_view) override
     {
-        ++script.checks;
-        return script.alive;
+        throw std::logic_error("not written in these tests");
     }
-    void close() noexcept override { script.closed = true; }
-    connection_script& script;
+    boost::asio::awaitable<read_outcome> read(operation_context&, const read_limits&, bool, http_result&) override
+    {
+        throw std::logic_error("not read in these tests");
+    }
+    bool quiet() noexcept override { return true; }
+    void close() noexcept override { script->closed = true; }
+
+    // The server sends something (or closes) while the connection is idle.
+    void server_speaks() { watch_ended(script->last_watch, {}); }
+
+    std::shared_ptr<connection_script> script;
+
+protected:
+    void wait_readable(std::uint64_t watch_id) override
+    {
+        ++script->watches;
+        script->last_watch = watch_id;
+    }
 };
 
 struct pool_fixture : ::testing::Test
 {
     session_observer observer;
-    connection_script script;  // before the pool: its connections write to it until the pool is gone
-    connection_pool pool{2, std::chrono::seconds(30), observer};
+    connection_pool pool{2, 30s, observer};
 
     // Opens a connection through the pool's slot and releases it as reusable.
-    connection* open_and_release()
+    std::shared_ptr<scripted_connection> open_and_release(std::shared_ptr<connection_script> script =
+                                                              std::make_shared<connection_script>())
     {
         connection_pool::connection_ptr slot;
-        boost::system::error_code ec;
-        EXPECT_TRUE(pool.try_acquire(slot, ec));
+        EXPECT_EQ(pool.try_acquire(slot, false), connection_pool::acquired::slot);
         EXPECT_FALSE(slot);  // a reserved slot: the caller opens the connection
-        auto conn = std::make_unique<scripted_connection>(script);
-        auto* raw = conn.get();
-        pool.release(std::move(conn), true);
-        return raw;
+        auto conn = std::make_shared<scripted_connection>(std::move(script));
+        pool.release(conn, true);
+        return conn;
     }
 };
 
-TEST_F(pool_fixture, idempotent_request_reuses_a_just_released_connection_without_a_peek)
+TEST_F(pool_fixture, a_released_connection_is_watched_and_handed_out_again)
 {
-    auto* conn = open_and_release();
+    auto conn = open_and_release();
+    EXPECT_EQ(conn->script->watches, 1);
     connection_pool::connection_ptr got;
-    boost::system::error_code ec;
-    ASSERT_TRUE(pool.try_acquire(got, ec, true));
-    EXPECT_EQ(got.get(), conn);
-    EXPECT_EQ(script.checks, 0);
+    ASSERT_EQ(pool.try_acquire(got, false), connection_pool::acquired::connection);
+    EXPECT_EQ(got, conn);
     EXPECT_TRUE(got->reused);
     EXPECT_EQ(observer.snapshot().connections_reused, 1u);
+    // The watch's late end (the answer to the next request arriving) changes nothing.
+    conn->server_speaks();
+    EXPECT_FALSE(conn->script->closed);
+    EXPECT_EQ(pool.open_connections(), 1u);
+    pool.release(std::move(got), false);
 }
 
-TEST_F(pool_fixture, non_idempotent_request_always_peeks)
+TEST_F(pool_fixture, a_connection_the_server_speaks_on_while_idle_is_dropped_at_once)
 {
-    auto* conn = open_and_release();
-    connection_pool::connection_ptr got;
-    boost::system::error_code ec;
-    ASSERT_TRUE(pool.try_acquire(got, ec, false));
-    EXPECT_EQ(got.get(), conn);
-    EXPECT_EQ(script.checks, 1);
-}
-
-TEST_F(pool_fixture, connection_idle_longer_than_recent_idle_is_peeked_even_for_a_get)
-{
-    auto* conn = open_and_release();
-    conn->idle_since -= connection_pool::recent_idle;  // as if released that long ago
-    connection_pool::connection_ptr got;
-    boost::system::error_code ec;
-    ASSERT_TRUE(pool.try_acquire(got, ec, true));
-    EXPECT_EQ(got.get(), conn);
-    EXPECT_EQ(script.checks, 1);
-}
-
-TEST_F(pool_fixture, connection_closed_by_the_server_while_idle_is_dropped_and_its_slot_reused)
-{
-    open_and_release();
-    script.alive = false;
-    connection_pool::connection_ptr got;
-    boost::system::error_code ec;
-    ASSERT_TRUE(pool.try_acquire(got, ec, false));
-    EXPECT_FALSE(got);  // the dead one was dropped: a slot to open a new connection instead
-    EXPECT_TRUE(script.closed);
+    auto conn = open_and_release();
+    conn->server_speaks();  // a FIN, a reset, or an answer nobody asked for
+    EXPECT_TRUE(conn->script->closed);
     EXPECT_EQ(observer.snapshot().connections_dropped, 1u);
-    EXPECT_EQ(pool.open_connections(), 1u);  // the new slot only
+    EXPECT_EQ(pool.open_connections(), 0u);  // its slot is free again
+    connection_pool::connection_ptr got;
+    EXPECT_EQ(pool.try_acquire(got, false), connection_pool::acquired::slot);  // never the dropped one
+    pool.release_slot();
+}
+
+TEST_F(pool_fixture, a_connection_whose_watch_fired_is_never_handed_out)
+{
+    // The watch's end and the pool's hand-out race: the watch fires first, its report to the pool
+    // has not run yet. claim() sees it.
+    auto script = std::make_shared<connection_script>();
+    scripted_connection conn(script);
+    conn.watch();
+    conn.watch_ended(script->last_watch, {});  // no activity handler yet: nobody was told
+    EXPECT_FALSE(conn.claim());
+    // A connection that was never watched, or whose watch was claimed, is fine.
+    scripted_connection other(script);
+    EXPECT_TRUE(other.claim());
+    other.watch();
+    EXPECT_TRUE(other.claim());
+    other.watch_ended(script->last_watch, {});  // too late: it belongs to a request now
+    EXPECT_TRUE(other.claim());
+}
+
+TEST_F(pool_fixture, a_cancelled_or_closed_watch_is_not_activity)
+{
+    auto conn = open_and_release();
+    conn->watch_ended(conn->script->last_watch, boost::asio::error::operation_aborted);
+    EXPECT_FALSE(conn->script->closed);
+    connection_pool::connection_ptr got;
+    EXPECT_EQ(pool.try_acquire(got, false), connection_pool::acquired::connection);
+    pool.release(std::move(got), false);
 }
 
 TEST_F(pool_fixture, never_more_than_max_connections)
 {
     connection_pool::connection_ptr a, b, c;
-    boost::system::error_code ec;
-    EXPECT_TRUE(pool.try_acquire(a, ec));
-    EXPECT_TRUE(pool.try_acquire(b, ec));
-    EXPECT_FALSE(pool.try_acquire(c, ec));  // full: the caller must wait
+    EXPECT_EQ(pool.try_acquire(a, false), connection_pool::acquired::slot);
+    EXPECT_EQ(pool.try_acquire(b, false), connection_pool::acquired::slot);
+    EXPECT_EQ(pool.try_acquire(c, false), connection_pool::acquired::full);  // the caller must wait
     EXPECT_EQ(pool.open_connections(), 2u);
     pool.release_slot();
     pool.release_slot();
     EXPECT_EQ(pool.open_connections(), 0u);
+}
+
+TEST_F(pool_fixture, a_fresh_connection_takes_the_slot_of_an_idle_one_when_full)
+{
+    connection_pool::connection_ptr slot_a, slot_b;
+    ASSERT_EQ(pool.try_acquire(slot_a, false), connection_pool::acquired::slot);
+    ASSERT_EQ(pool.try_acquire(slot_b, false), connection_pool::acquired::slot);
+    auto first = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    auto second = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    pool.release(first, true);
+    pool.release(second, true);
+    connection_pool::connection_ptr got;
+    ASSERT_EQ(pool.try_acquire(got, true), connection_pool::acquired::slot);
+    EXPECT_FALSE(got);
+    EXPECT_TRUE(first->script->closed);  // the oldest idle one made room
+    EXPECT_FALSE(second->script->closed);
+    EXPECT_EQ(pool.open_connections(), 2u);
+    pool.release_slot();
+}
+
+TEST_F(pool_fixture, connections_past_the_servers_keep_alive_timeout_are_retired)
+{
+    connection_pool::connection_ptr slot;
+    ASSERT_EQ(pool.try_acquire(slot, false), connection_pool::acquired::slot);
+    auto conn = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    conn->retire_at = std::chrono::steady_clock::now() - 1ms;  // Keep-Alive: timeout passed
+    pool.release(conn, true);
+    connection_pool::connection_ptr got;
+    EXPECT_EQ(pool.try_acquire(got, false), connection_pool::acquired::slot);
+    EXPECT_TRUE(conn->script->closed);
+    EXPECT_EQ(observer.snapshot().connections_dropped, 1u);
+    pool.release_slot();
+}
+
+TEST_F(pool_fixture, connections_idle_past_idle_timeout_are_closed)
+{
+    auto conn = open_and_release();
+    conn->idle_since -= 31s;
+    connection_pool::connection_ptr got;
+    EXPECT_EQ(pool.try_acquire(got, false), connection_pool::acquired::slot);
+    EXPECT_TRUE(conn->script->closed);
+    pool.release_slot();
+}
+
+TEST_F(pool_fixture, shutdown_closes_idle_connections_and_refuses_acquires)
+{
+    auto conn = open_and_release();
+    pool.shutdown();
+    EXPECT_TRUE(conn->script->closed);
+    connection_pool::connection_ptr got;
+    EXPECT_EQ(pool.try_acquire(got, false), connection_pool::acquired::closed);
 }
 
 // The token request waits ahead of the requests queued for a connection (they may all be waiting
@@ -121,14 +197,13 @@ TEST_F(pool_fixture, waiters_ahead_of_the_queue_are_served_first_in_their_order)
 {
     boost::asio::io_context io;
     connection_pool::connection_ptr first_slot, second_slot;
-    boost::system::error_code ec;
-    ASSERT_TRUE(pool.try_acquire(first_slot, ec));
-    ASSERT_TRUE(pool.try_acquire(second_slot, ec));  // full from here on
+    ASSERT_EQ(pool.try_acquire(first_slot, false), connection_pool::acquired::slot);
+    ASSERT_EQ(pool.try_acquire(second_slot, false), connection_pool::acquired::slot);  // full from here on
     std::vector<std::string> served;
     connection_pool::connection_ptr handed;
     boost::asio::cancellation_signal cancel;
     auto wait = [&](std::string name, bool ahead, boost::asio::cancellation_slot slot = {}) {
-        pool.async_acquire(io.get_executor(), ahead,
+        pool.async_acquire(io.get_executor(), ahead, false,
                            boost::asio::bind_cancellation_slot(slot, [&, name](boost::system::error_code e,
                                                                                connection_pool::connection_ptr c) {
                                served.push_back(e ? name + " cancelled" : name);
@@ -145,7 +220,7 @@ TEST_F(pool_fixture, waiters_ahead_of_the_queue_are_served_first_in_their_order)
     io.run();
 
     // One connection, released again by each waiter it reaches.
-    handed = std::make_unique<scripted_connection>(script);
+    handed = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
     for (int round = 0; round < 4 && handed; ++round)
     {
         pool.release(std::move(handed), true);
@@ -155,6 +230,30 @@ TEST_F(pool_fixture, waiters_ahead_of_the_queue_are_served_first_in_their_order)
     const std::vector<std::string> expected{"token 2 cancelled", "token 1", "token 3", "request 1", "request 2"};
     EXPECT_EQ(served, expected);
     pool.release(std::move(handed), true);
+    pool.release_slot();
+}
+
+TEST_F(pool_fixture, a_waiter_that_wants_a_fresh_connection_gets_a_slot_not_a_kept_alive_one)
+{
+    boost::asio::io_context io;
+    connection_pool::connection_ptr a, b;
+    ASSERT_EQ(pool.try_acquire(a, false), connection_pool::acquired::slot);
+    ASSERT_EQ(pool.try_acquire(b, false), connection_pool::acquired::slot);
+    bool served = false;
+    connection_pool::connection_ptr handed;
+    pool.async_acquire(io.get_executor(), false, true,
+                       [&](boost::system::error_code e, connection_pool::connection_ptr c) {
+                           served = !e;
+                           handed = std::move(c);
+                       });
+    auto kept = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    pool.release(kept, true);
+    io.run();
+    EXPECT_TRUE(served);
+    EXPECT_FALSE(handed);  // a slot to open a new connection in
+    EXPECT_TRUE(kept->script->closed);
+    EXPECT_EQ(pool.open_connections(), 2u);
+    pool.release_slot();
     pool.release_slot();
 }
 

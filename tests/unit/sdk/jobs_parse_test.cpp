@@ -75,7 +75,7 @@ TEST(submit_response, refuses_answers_without_an_id)
         catch (const error_with_diagnostics& e)
         {
             EXPECT_EQ(e.code(), error::bad_response) << body;
-            EXPECT_FALSE(e.get_diagnostics().server_message.empty()) << body;
+            EXPECT_FALSE(e.get_diagnostics().client_message.empty()) << body;
         }
     }
 }

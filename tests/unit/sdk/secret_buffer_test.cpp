@@ -1,7 +1,7 @@
 // The memory that holds the password and the token request's form body: its contents survive
 // growing, and its pages are marked for core dumps to leave out (the flag the kernel and gdb's
 // gcore read).
-#include "secret_buffer.hpp"
+#include <vovrest/detail/secret_buffer.hpp>
 
 #include <gtest/gtest.h>
 

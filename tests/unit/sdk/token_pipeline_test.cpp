@@ -18,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -34,6 +35,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace vovrest::detail;
+using vovrest::diagnostics;
 using vovrest::error;
 using vovrest::test::make_jwt;
 
@@ -134,6 +136,7 @@ struct outcome
     bool done = false;
     boost::system::error_code ec;
     token_ticket ticket;
+    diagnostics diag;
 };
 
 // Fake clocks for the tests that move time; the fast path reads them through a function pointer.
@@ -153,7 +156,8 @@ void advance(std::chrono::nanoseconds d)
 // Coroutines take what they need by value (pointers), never by reference capture.
 asio::awaitable<void> acquire_and_check(token_pipeline* pipeline, int* completed, int* good, std::string expected)
 {
-    auto [ec, ticket] = co_await pipeline->async_acquire(asio::as_tuple(asio::use_awaitable));
+    auto ex = co_await asio::this_coro::executor;
+    auto [ec, ticket, diag] = co_await pipeline->async_acquire(ex, asio::as_tuple(asio::use_awaitable));
     ++*completed;
     if (!ec && ticket.authorization == expected && ticket.generation == 1)
         ++*good;
@@ -163,7 +167,8 @@ asio::awaitable<void> acquire_expect_throw(token_pipeline* pipeline, boost::syst
 {
     try
     {
-        co_await pipeline->async_acquire(asio::use_awaitable);
+        auto ex = co_await asio::this_coro::executor;
+        co_await pipeline->async_acquire(ex, asio::use_awaitable);
     }
     catch (const boost::system::system_error& e)
     {
@@ -198,12 +203,13 @@ protected:
     }
 
     // Callback-style acquire recording its outcome.
-    void acquire(outcome& o, bool force = false)
+    void acquire(outcome& o)
     {
-        pipeline().async_authorize(force, [&o](boost::system::error_code ec, token_ticket t) {
+        pipeline().async_acquire(io.get_executor(), [&o](boost::system::error_code ec, token_ticket t, diagnostics d) {
             o.done = true;
             o.ec = ec;
             o.ticket = std::move(t);
+            o.diag = std::move(d);
         });
     }
 
@@ -289,7 +295,7 @@ TEST_F(token_pipeline_test, waiters_resume_on_their_own_executor)
     auto strand = asio::make_strand(io);
     bool on_strand = false;
     bool done = false;
-    pipeline().async_acquire(asio::bind_executor(strand, [&](boost::system::error_code ec, token_ticket) {
+    pipeline().async_acquire(strand, asio::bind_executor(strand, [&](boost::system::error_code ec, token_ticket, diagnostics) {
         done = !ec;
         on_strand = strand.running_in_this_thread();
     }));
@@ -305,7 +311,7 @@ TEST_F(token_pipeline_test, cancelled_waiter_is_aborted_others_get_the_token)
     const std::string jwt = hour_jwt();
     asio::cancellation_signal signal;
     outcome cancelled;
-    pipeline().async_acquire(asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket t) {
+    pipeline().async_acquire(io.get_executor(), asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket t, diagnostics) {
         cancelled.done = true;
         cancelled.ec = ec;
         cancelled.ticket = std::move(t);
@@ -338,7 +344,7 @@ TEST_F(token_pipeline_test, partial_and_total_cancellation_also_abort)
     {
         asio::cancellation_signal signal;
         outcome o;
-        pipeline().async_acquire(asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket) {
+        pipeline().async_acquire(io.get_executor(), asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket, diagnostics) {
             o.done = true;
             o.ec = ec;
         }));
@@ -374,14 +380,15 @@ TEST_F(token_pipeline_test, authentication_failure_reaches_every_waiter_and_is_r
     {
         EXPECT_TRUE(o.done);
         EXPECT_EQ(o.ec, error::authentication_failed);
+        EXPECT_EQ(o.diag.server_message, "invalid username or password");  // each with its completion
     }
-    EXPECT_EQ(pipeline().last_failure().server_message, "invalid username or password");
 
     // An immediate retry fails at once: no new token request.
     outcome retry;
-    acquire(retry, true);
+    acquire(retry);
     poll();
     EXPECT_EQ(retry.ec, error::authentication_failed);
+    EXPECT_EQ(retry.diag.server_message, "invalid username or password");
     EXPECT_EQ(source->fetches, 1);
     const auto c = observer.snapshot();
     EXPECT_EQ(c.renewal_failures, 1u);
@@ -418,7 +425,7 @@ TEST_F(token_pipeline_test, waiters_get_the_last_error_after_max_attempts)
     acquire(o);
     io.run();
     EXPECT_EQ(o.ec, error::rate_limited);
-    EXPECT_EQ(pipeline().last_failure().server_message, "429");
+    EXPECT_EQ(o.diag.server_message, "429");
     EXPECT_EQ(source->fetches, 3);
 }
 
@@ -445,8 +452,8 @@ TEST_F(token_pipeline_test, unauthorized_on_current_generation_renews_once)
     poll();
     ASSERT_EQ(o.ticket.generation, 1u);
 
-    pipeline().on_unauthorized(1);
-    pipeline().on_unauthorized(1);  // a second request with the same refused token
+    pipeline().on_unauthorized(1, "");
+    pipeline().on_unauthorized(1, "");  // a second request with the same refused token
     token_ticket t;
     EXPECT_FALSE(pipeline().try_acquire(t));
     poll();
@@ -462,7 +469,7 @@ TEST_F(token_pipeline_test, unauthorized_on_current_generation_renews_once)
     EXPECT_EQ(replay.ticket.authorization, "Bearer:" + second);
 
     // A late 401 for generation 1: a newer token exists, nothing happens.
-    pipeline().on_unauthorized(1);
+    pipeline().on_unauthorized(1, "");
     poll();
     ASSERT_TRUE(pipeline().try_acquire(t));
     EXPECT_EQ(t.generation, 2u);
@@ -604,27 +611,61 @@ TEST_F(token_pipeline_test, authentication_failure_forgotten_after_failure_memor
     EXPECT_FALSE(later.ec);
 }
 
-TEST_F(token_pipeline_test, forced_authorize_counts_and_renews)
+TEST_F(token_pipeline_test, a_server_refusing_every_token_gets_two_token_requests_then_a_hold)
 {
-    pipeline().set_token("Bearer", hour_jwt());
+    source->script = {ok("first"), ok("second"), ok("third")};
     outcome o;
-    acquire(o, true);
+    acquire(o);
+    io.run();
+    ASSERT_EQ(o.ticket.generation, 1u);
+    // Every request is refused: one renewal for the first refusal ...
+    pipeline().on_unauthorized(1, "bad token");
+    outcome second;
+    acquire(second);
+    io.restart();
+    io.run();
+    ASSERT_EQ(second.ticket.generation, 2u);
+    // ... and none for the refusal of a token just issued: callers fail with the server's words.
+    pipeline().on_unauthorized(2, "bad token");
+    std::vector<outcome> callers(50);
+    for (auto& c : callers)
+        acquire(c);
     poll();
-    EXPECT_EQ(source->fetches, 1);
-    EXPECT_EQ(observer.snapshot().renewals_forced, 1u);
-    token_ticket t;
-    EXPECT_TRUE(pipeline().try_acquire(t));  // the old token is still used meanwhile
-    fake_source::complete_pending(*source, ok("fresh"));
-    poll();
-    EXPECT_EQ(o.ticket.authorization, "Bearer:fresh");
+    for (const auto& c : callers)
+    {
+        EXPECT_EQ(c.ec, error::unauthorized);
+        EXPECT_EQ(c.diag.server_message, "bad token");
+    }
+    EXPECT_EQ(source->fetches, 2);
+    EXPECT_EQ(observer.snapshot().token_requests, 2u);
+}
+
+TEST_F(token_pipeline_test, accepted_tokens_are_renewed_on_every_revocation)
+{
+    source->script = {ok("a"), ok("b"), ok("c"), ok("d")};
+    outcome o;
+    acquire(o);
+    io.run();
+    for (std::uint64_t generation = 1; generation <= 3; ++generation)
+    {
+        pipeline().accepted(generation);
+        pipeline().accepted(generation);  // once per generation is enough; twice is harmless
+        pipeline().on_unauthorized(generation, "revoked");
+        outcome next;
+        acquire(next);
+        io.restart();
+        io.run();
+        EXPECT_EQ(next.ticket.generation, generation + 1);
+    }
+    EXPECT_EQ(source->fetches, 4);
 }
 
 TEST_F(token_pipeline_test, deferred_and_future_completion_tokens)
 {
     pipeline().set_token("Bearer", "abc");
-    auto op = pipeline().async_acquire(asio::deferred);
+    auto op = pipeline().async_acquire(io.get_executor(), asio::deferred);
     outcome o;
-    std::move(op)([&](boost::system::error_code ec, token_ticket t) {
+    std::move(op)([&](boost::system::error_code ec, token_ticket t, diagnostics) {
         o.done = true;
         o.ec = ec;
         o.ticket = std::move(t);
@@ -632,9 +673,9 @@ TEST_F(token_pipeline_test, deferred_and_future_completion_tokens)
     poll();
     EXPECT_EQ(o.ticket.authorization, "Bearer:abc");
 
-    auto future = pipeline().async_acquire(asio::use_future);
+    auto future = pipeline().async_acquire(io.get_executor(), asio::use_future);
     poll();
-    EXPECT_EQ(future.get().authorization, "Bearer:abc");
+    EXPECT_EQ(std::get<0>(future.get()).authorization, "Bearer:abc");
 }
 
 TEST_F(token_pipeline_test, static_token_source_hands_back_its_token)
@@ -691,7 +732,7 @@ TEST_F(token_pipeline_test, concurrent_try_acquire_while_renewals_happen)
             {
                 if (!pipeline().try_acquire(t))
                 {
-                    pipeline().on_unauthorized(0);
+                    pipeline().on_unauthorized(0, "");
                     continue;
                 }
                 hits.fetch_add(1, std::memory_order_relaxed);
@@ -707,9 +748,14 @@ TEST_F(token_pipeline_test, concurrent_try_acquire_while_renewals_happen)
     {
         token_ticket t;
         if (pipeline().try_acquire(t))
-            pipeline().on_unauthorized(t.generation);
+        {
+            pipeline().accepted(t.generation);  // in use, then revoked: renewed every time
+            pipeline().on_unauthorized(t.generation, "");
+        }
         else
+        {
             std::this_thread::yield();
+        }
     }
     stop = true;
     for (auto& th : readers)

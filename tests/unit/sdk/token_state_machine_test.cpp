@@ -82,7 +82,7 @@ protected:
     void install_first(const std::string& token)
     {
         token_actions a;
-        ASSERT_EQ(machine().acquire(now, false, a).status, acquire_status::wait);
+        ASSERT_EQ(machine().acquire(now, a).status, acquire_status::wait);
         ASSERT_TRUE(a.fetch);
         token_actions b;
         machine().fetch_completed(now, wall(), success(token), b);
@@ -99,7 +99,7 @@ protected:
 TEST_F(token_state_machine_test, no_token_renewal_success_releases_waiters)
 {
     token_actions a1;
-    EXPECT_EQ(machine().acquire(now, false, a1).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, a1).status, acquire_status::wait);
     EXPECT_TRUE(a1.fetch);
     EXPECT_EQ(a1.started, renewal_reason::forced);
     EXPECT_TRUE(machine().renewing());
@@ -107,7 +107,7 @@ TEST_F(token_state_machine_test, no_token_renewal_success_releases_waiters)
 
     // Single flight: more callers wait on the same renewal.
     token_actions a2;
-    EXPECT_EQ(machine().acquire(now, false, a2).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, a2).status, acquire_status::wait);
     EXPECT_FALSE(a2.fetch);
     EXPECT_EQ(a2.started, renewal_reason::none);
 
@@ -125,7 +125,7 @@ TEST_F(token_state_machine_test, no_token_renewal_success_releases_waiters)
     EXPECT_EQ(machine().token()->authorization, "Bearer:" + jwt);
 
     token_actions a3;
-    EXPECT_EQ(machine().acquire(now, false, a3).status, acquire_status::ready);
+    EXPECT_EQ(machine().acquire(now, a3).status, acquire_status::ready);
     EXPECT_FALSE(a3.fetch);
 }
 
@@ -184,19 +184,19 @@ TEST_F(token_state_machine_test, renewal_that_cannot_extend_the_expiry_is_not_re
     ASSERT_FALSE(machine().usable(now));
     // The renewal it causes gets a token of the same second: same expiry, nothing gained.
     token_actions b;
-    ASSERT_EQ(machine().acquire(now + 1ms, false, b).status, acquire_status::wait);
+    ASSERT_EQ(machine().acquire(now + 1ms, b).status, acquire_status::wait);
     ASSERT_TRUE(b.fetch);
     token_actions c;
     machine().fetch_completed(now + 2ms, w + 2ms, success(make_jwt(wall_seconds, wall_seconds + 1)), c);
     ASSERT_EQ(c.waiters, waiters_outcome::release);
     // Used as it is until it dies, with no further renewal: no stampede within the second.
     token_actions d;
-    EXPECT_EQ(machine().acquire(now + 50ms, false, d).status, acquire_status::ready);
+    EXPECT_EQ(machine().acquire(now + 50ms, d).status, acquire_status::ready);
     EXPECT_FALSE(d.fetch);
     EXPECT_EQ(d.started, renewal_reason::none);
     // Once dead, the next caller renews (and gets the next second's token).
     token_actions e;
-    EXPECT_EQ(machine().acquire(now + 100ms, false, e).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now + 100ms, e).status, acquire_status::wait);
     EXPECT_TRUE(e.fetch);
 }
 
@@ -217,7 +217,7 @@ TEST_F(token_state_machine_test, exp_without_iat_uses_the_wall_clock)
 TEST_F(token_state_machine_test, expires_in_wins_over_the_payload)
 {
     token_actions a;
-    ASSERT_EQ(machine().acquire(now, false, a).status, acquire_status::wait);
+    ASSERT_EQ(machine().acquire(now, a).status, acquire_status::wait);
     token_actions b;
     machine().fetch_completed(now, wall(), success(hour_token(), 60s), b);
     const installed_token& t = *machine().token();
@@ -244,7 +244,7 @@ TEST_F(token_state_machine_test, unknown_expiry_renews_only_on_401)
     EXPECT_EQ(t.hard_at, steady_time::max());
     now += 1000h;
     token_actions a;
-    EXPECT_EQ(machine().acquire(now, false, a).status, acquire_status::ready);
+    EXPECT_EQ(machine().acquire(now, a).status, acquire_status::ready);
     EXPECT_FALSE(a.fetch);
 }
 
@@ -257,12 +257,12 @@ TEST_F(token_state_machine_test, unknown_expiry_with_max_token_age)
 
     now += 10min - 1ms;
     token_actions a;
-    EXPECT_EQ(machine().acquire(now, false, a).status, acquire_status::ready);
+    EXPECT_EQ(machine().acquire(now, a).status, acquire_status::ready);
     EXPECT_FALSE(a.fetch);
 
     now += 1ms;
     token_actions b;
-    EXPECT_EQ(machine().acquire(now, false, b).status, acquire_status::ready);  // still used
+    EXPECT_EQ(machine().acquire(now, b).status, acquire_status::ready);  // still used
     EXPECT_TRUE(b.fetch);
     EXPECT_EQ(b.started, renewal_reason::proactive);
 }
@@ -289,7 +289,7 @@ TEST_F(token_state_machine_test, soft_window_starts_one_proactive_renewal_nobody
     for (int i = 0; i < 3; ++i)
     {
         token_actions a;
-        EXPECT_EQ(machine().acquire(now, false, a).status, acquire_status::ready);
+        EXPECT_EQ(machine().acquire(now, a).status, acquire_status::ready);
         EXPECT_FALSE(a.fetch);
         token_actions k;
         machine().soft_kick(now, k);
@@ -315,7 +315,7 @@ TEST_F(token_state_machine_test, hard_window_makes_callers_wait)
     now = hard_at;
     EXPECT_FALSE(machine().usable(now));
     token_actions a;
-    EXPECT_EQ(machine().acquire(now, false, a).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, a).status, acquire_status::wait);
     EXPECT_FALSE(a.fetch);
 
     token_actions done;
@@ -329,7 +329,7 @@ TEST_F(token_state_machine_test, hard_window_without_renewal_starts_one)
     install_first(hour_token());
     now = machine().token()->hard_at;
     token_actions a;
-    EXPECT_EQ(machine().acquire(now, false, a).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, a).status, acquire_status::wait);
     EXPECT_TRUE(a.fetch);
     EXPECT_EQ(a.started, renewal_reason::forced);
 }
@@ -353,7 +353,7 @@ TEST_F(token_state_machine_test, unauthorized_on_current_generation_renews_once)
     EXPECT_FALSE(b.unauthorized_renewal);
 
     token_actions w;
-    EXPECT_EQ(machine().acquire(now, false, w).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, w).status, acquire_status::wait);
     EXPECT_FALSE(w.fetch);
 
     token_actions done;
@@ -401,6 +401,7 @@ TEST_F(token_state_machine_test, generations_increase_monotonically)
         machine().set_token(now, wall(), "Bearer", hour_token(), a);
         EXPECT_GT(machine().token()->generation, last);
         last = machine().token()->generation;
+        machine().accepted(last);  // in use, then refused (revoked)
         token_actions b;
         machine().unauthorized(now, last, b);
         token_actions c;
@@ -413,7 +414,7 @@ TEST_F(token_state_machine_test, generations_increase_monotonically)
 TEST_F(token_state_machine_test, authentication_failure_is_remembered_then_forgotten)
 {
     token_actions a;
-    ASSERT_EQ(machine().acquire(now, false, a).status, acquire_status::wait);
+    ASSERT_EQ(machine().acquire(now, a).status, acquire_status::wait);
     token_actions failed;
     machine().fetch_completed(now, wall(), failure(error::authentication_failed, "invalid username or password"), failed);
     EXPECT_EQ(failed.waiters, waiters_outcome::fail);
@@ -423,12 +424,12 @@ TEST_F(token_state_machine_test, authentication_failure_is_remembered_then_forgo
     EXPECT_FALSE(failed.backoff);
     EXPECT_FALSE(machine().renewing());
 
-    // Within failure_memory: fail at once, nothing is sent (even when forced).
-    for (const bool force : {false, true})
+    // Within failure_memory: fail at once, nothing is sent.
+    for (int i = 0; i < 2; ++i)
     {
         now += 900ms;
         token_actions b;
-        const acquire_decision d = machine().acquire(now, force, b);
+        const acquire_decision d = machine().acquire(now, b);
         EXPECT_EQ(d.status, acquire_status::failed);
         EXPECT_EQ(d.ec, error::authentication_failed);
         EXPECT_EQ(d.diag.server_message, "invalid username or password");
@@ -437,7 +438,7 @@ TEST_F(token_state_machine_test, authentication_failure_is_remembered_then_forgo
 
     now = t0 + 2s;  // failure_memory elapsed
     token_actions c;
-    EXPECT_EQ(machine().acquire(now, false, c).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, c).status, acquire_status::wait);
     EXPECT_TRUE(c.fetch);
 }
 
@@ -452,13 +453,13 @@ TEST_F(token_state_machine_test, authentication_failure_does_not_retry_an_unauth
     machine().unauthorized(now, 2, b);
     EXPECT_FALSE(b.fetch);
     token_actions c;
-    EXPECT_EQ(machine().acquire(now, false, c).status, acquire_status::failed);
+    EXPECT_EQ(machine().acquire(now, c).status, acquire_status::failed);
 }
 
 TEST_F(token_state_machine_test, transient_failures_back_off_exponentially_until_max_attempts)
 {
     token_actions a;
-    ASSERT_EQ(machine().acquire(now, false, a).status, acquire_status::wait);
+    ASSERT_EQ(machine().acquire(now, a).status, acquire_status::wait);
     const std::chrono::milliseconds expected[] = {100ms, 200ms, 400ms, 800ms, 1600ms};
     for (const auto delay : expected)
     {
@@ -473,7 +474,7 @@ TEST_F(token_state_machine_test, transient_failures_back_off_exponentially_until
 
         // Joining callers wait; nothing new is sent during the backoff.
         token_actions w;
-        EXPECT_EQ(machine().acquire(now, false, w).status, acquire_status::wait);
+        EXPECT_EQ(machine().acquire(now, w).status, acquire_status::wait);
         EXPECT_FALSE(w.fetch);
 
         now += delay;
@@ -493,7 +494,7 @@ TEST_F(token_state_machine_test, transient_failures_back_off_exponentially_until
 
     // A transient failure is not remembered: the next caller starts a new renewal.
     token_actions again;
-    EXPECT_EQ(machine().acquire(now, false, again).status, acquire_status::wait);
+    EXPECT_EQ(machine().acquire(now, again).status, acquire_status::wait);
     EXPECT_TRUE(again.fetch);
 }
 
@@ -502,7 +503,7 @@ TEST_F(token_state_machine_test, backoff_is_capped_jittered_and_honours_retry_af
     params.backoff_max = 300ms;
     jitter = 0.5;  // takes a quarter off
     token_actions a;
-    machine().acquire(now, false, a);
+    machine().acquire(now, a);
     const std::chrono::milliseconds expected[] = {75ms, 150ms, 225ms, 225ms};
     for (const auto delay : expected)
     {
@@ -534,7 +535,7 @@ TEST_F(token_state_machine_test, old_token_stays_in_use_while_renewal_fails_tran
         machine().fetch_completed(now, wall(), failure(error::server_error), f);
         ASSERT_TRUE(f.backoff);
         token_actions w;
-        EXPECT_EQ(machine().acquire(now, false, w).status, acquire_status::ready);
+        EXPECT_EQ(machine().acquire(now, w).status, acquire_status::ready);
         now += *f.backoff;
         token_actions t;
         machine().backoff_elapsed(now, t);
@@ -559,7 +560,7 @@ TEST_F(token_state_machine_test, old_token_stays_in_use_while_renewal_fails_tran
 TEST_F(token_state_machine_test, fatal_failures_fail_at_once)
 {
     token_actions a;
-    machine().acquire(now, false, a);
+    machine().acquire(now, a);
     token_actions f;
     machine().fetch_completed(now, wall(), failure(error::tls_failed), f);
     EXPECT_EQ(f.fetched, fetch_outcome::failed);
@@ -570,7 +571,7 @@ TEST_F(token_state_machine_test, fatal_failures_fail_at_once)
 TEST_F(token_state_machine_test, success_without_access_token_is_a_bad_response)
 {
     token_actions a;
-    machine().acquire(now, false, a);
+    machine().acquire(now, a);
     token_actions f;
     machine().fetch_completed(now, wall(), success(""), f);
     EXPECT_EQ(f.fetched, fetch_outcome::retry);
@@ -589,23 +590,96 @@ TEST_F(token_state_machine_test, failure_classification)
     EXPECT_EQ(classify_failure(boost::asio::error::operation_aborted), failure_kind::fatal);
 }
 
-TEST_F(token_state_machine_test, forced_authorize_renews_despite_a_usable_token)
+TEST_F(token_state_machine_test, a_fresh_token_refused_again_holds_renewals_and_fails_callers)
 {
     install_first(hour_token());
+    // The first token is refused before the server ever accepted it: one renewal, as usual.
     token_actions a;
-    EXPECT_EQ(machine().acquire(now, true, a).status, acquire_status::wait);
-    EXPECT_TRUE(a.fetch);
-    EXPECT_EQ(a.started, renewal_reason::forced);
-    EXPECT_TRUE(machine().usable(now));  // others keep using the current token
+    machine().unauthorized(now, 1, "token not valid", a);
+    ASSERT_TRUE(a.fetch);
     token_actions b;
-    EXPECT_EQ(machine().acquire(now, true, b).status, acquire_status::wait);
-    EXPECT_FALSE(b.fetch);
+    machine().fetch_completed(now, wall(), success(hour_token()), b);
+    ASSERT_EQ(machine().token()->generation, 2u);
+
+    // Its successor is refused as well: the server refuses whatever it is sent.
+    token_actions c;
+    machine().unauthorized(now, 2, "token not valid", c);
+    EXPECT_FALSE(c.fetch);
+    EXPECT_EQ(c.waiters, waiters_outcome::fail);
+    EXPECT_EQ(c.ec, error::unauthorized);
+    EXPECT_EQ(c.diag.server_message, "token not valid");
+    EXPECT_EQ(c.diag.http_status, 401u);
+
+    // During the hold: callers fail at once with the server's words, nothing is sent.
+    now += 14s;
+    token_actions d;
+    const acquire_decision held = machine().acquire(now, d);
+    EXPECT_EQ(held.status, acquire_status::failed);
+    EXPECT_EQ(held.ec, error::unauthorized);
+    EXPECT_EQ(held.diag.server_message, "token not valid");
+    EXPECT_FALSE(d.fetch);
+
+    // After it (hold_initial = 15 s) one renewal; refused again, the next hold is twice as long.
+    now += 1s;
+    token_actions e;
+    EXPECT_EQ(machine().acquire(now, e).status, acquire_status::wait);
+    ASSERT_TRUE(e.fetch);
+    token_actions f;
+    machine().fetch_completed(now, wall(), success(hour_token()), f);
+    token_actions g;
+    machine().unauthorized(now, 3, "token not valid", g);
+    EXPECT_FALSE(g.fetch);
+    now += 29s;
+    token_actions h;
+    EXPECT_EQ(machine().acquire(now, h).status, acquire_status::failed);
+    now += 1s;
+    token_actions i;
+    EXPECT_EQ(machine().acquire(now, i).status, acquire_status::wait);
+}
+
+TEST_F(token_state_machine_test, a_token_the_server_accepted_is_renewed_on_401_however_often)
+{
+    install_first(hour_token());
+    for (std::uint64_t generation = 1; generation <= 5; ++generation)
+    {
+        machine().accepted(generation);  // some request succeeded with it, then it was revoked
+        token_actions a;
+        machine().unauthorized(now, generation, "revoked", a);
+        ASSERT_TRUE(a.fetch) << generation;
+        token_actions b;
+        machine().fetch_completed(now, wall(), success(hour_token()), b);
+    }
+}
+
+TEST_F(token_state_machine_test, a_renewal_ends_by_its_deadline_whatever_is_left_of_its_attempts)
+{
+    params.renewal_timeout = 15s;
+    params.renewal_deadline = 30s;
+    token_actions a;
+    ASSERT_EQ(machine().acquire(now, a).status, acquire_status::wait);
+    EXPECT_EQ(a.fetch_timeout, 15s);
+    now += 15s;  // the first request timed out
+    token_actions b;
+    machine().fetch_completed(now, wall(), failure(error::timeout), b);
+    ASSERT_TRUE(b.backoff);
+    now += *b.backoff;
+    token_actions c;
+    machine().backoff_elapsed(now, c);
+    ASSERT_TRUE(c.fetch);
+    EXPECT_EQ(c.fetch_timeout, 30s - 15s - *b.backoff);  // no later than the renewal's deadline
+    now = t0 + 30s;
+    token_actions d;
+    machine().fetch_completed(now, wall(), failure(error::timeout), d);
+    EXPECT_EQ(d.fetched, fetch_outcome::failed);
+    EXPECT_EQ(d.waiters, waiters_outcome::fail);
+    EXPECT_EQ(d.ec, error::timeout);
+    EXPECT_EQ(machine().attempts(), 0u);
 }
 
 TEST_F(token_state_machine_test, set_token_installs_releases_waiters_and_clears_failure)
 {
     token_actions a;
-    machine().acquire(now, false, a);
+    machine().acquire(now, a);
     token_actions auth;
     machine().fetch_completed(now, wall(), failure(error::authentication_failed, "nope"), auth);
 
@@ -615,7 +689,7 @@ TEST_F(token_state_machine_test, set_token_installs_releases_waiters_and_clears_
     EXPECT_EQ(s.waiters, waiters_outcome::release);
     EXPECT_EQ(machine().token()->generation, 1u);
     token_actions b;
-    EXPECT_EQ(machine().acquire(now, false, b).status, acquire_status::ready);
+    EXPECT_EQ(machine().acquire(now, b).status, acquire_status::ready);
 
     token_actions empty;
     machine().set_token(now, wall(), "Bearer", "", empty);
@@ -626,7 +700,7 @@ TEST_F(token_state_machine_test, set_token_installs_releases_waiters_and_clears_
 TEST_F(token_state_machine_test, set_token_during_renewal_releases_waiters_renewal_goes_on)
 {
     token_actions a;
-    machine().acquire(now, false, a);
+    machine().acquire(now, a);
     token_actions s;
     machine().set_token(now, wall(), "Bearer", hour_token(), s);
     EXPECT_EQ(s.waiters, waiters_outcome::release);
@@ -639,7 +713,7 @@ TEST_F(token_state_machine_test, set_token_during_renewal_releases_waiters_renew
 TEST_F(token_state_machine_test, shutdown_fails_waiters_and_everything_after)
 {
     token_actions a;
-    machine().acquire(now, false, a);
+    machine().acquire(now, a);
     token_actions s;
     machine().shutdown(s);
     EXPECT_EQ(s.waiters, waiters_outcome::fail);
@@ -648,7 +722,7 @@ TEST_F(token_state_machine_test, shutdown_fails_waiters_and_everything_after)
     EXPECT_TRUE(machine().closed());
 
     token_actions b;
-    const acquire_decision d = machine().acquire(now, false, b);
+    const acquire_decision d = machine().acquire(now, b);
     EXPECT_EQ(d.status, acquire_status::failed);
     EXPECT_EQ(d.ec, error::session_closed);
     token_actions late;

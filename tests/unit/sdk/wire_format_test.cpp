@@ -105,8 +105,40 @@ TEST(wire_format, retry_after_in_seconds)
     EXPECT_EQ(parse_retry_after(" 10 "), std::chrono::steady_clock::duration(std::chrono::seconds(10)));
     EXPECT_FALSE(parse_retry_after(""));
     EXPECT_FALSE(parse_retry_after("-1"));
-    EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
     EXPECT_FALSE(parse_retry_after("999999999"));
+}
+
+TEST(wire_format, retry_after_as_an_http_date)
+{
+    using namespace std::chrono;
+    const system_clock::time_point now = sys_days(year(2015) / October / day(21)) + hours(7) + minutes(27);
+    EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), steady_clock::duration(seconds(60)));
+    EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:26:00 GMT", now), steady_clock::duration::zero());  // past
+    EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 UTC", now));
+    EXPECT_FALSE(parse_retry_after("Wed, 31 Feb 2015 07:28:00 GMT", now));
+    EXPECT_FALSE(parse_retry_after("Wed, 21 Foo 2015 07:28:00 GMT", now));
+    EXPECT_FALSE(parse_retry_after("Thu, 22 Oct 2015 07:28:00 GMT", now));  // more than a day away
+}
+
+TEST(wire_format, extra_headers_and_targets_are_checked)
+{
+    EXPECT_EQ(check_extra_header("X-Trace", "abc"), "");
+    EXPECT_NE(check_extra_header("X Trace", "abc"), "");
+    EXPECT_NE(check_extra_header("X-Trace", "a\r\nInjected: yes"), "");
+    EXPECT_NE(check_extra_header("authorization", "Bearer x"), "");
+    EXPECT_NE(check_extra_header("Content-Length", "3"), "");
+    EXPECT_NE(check_extra_header("", "x"), "");
+    EXPECT_EQ(check_target("/api/v3/jobs?x=1"), "");
+    EXPECT_NE(check_target("/api/v3/jobs\r\nX: y"), "");
+    EXPECT_NE(check_target(std::string("/a\0b", 4)), "");
+}
+
+TEST(wire_format, extra_headers_are_written_after_the_sessions_own)
+{
+    std::string head;
+    const std::vector<std::pair<std::string, std::string>> extra{{"X-Trace", "42"}};
+    ASSERT_TRUE(write_request_head(head, "GET", "/x", "h:1", "ua", "", "", 0, extra));
+    EXPECT_EQ(head, "GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: ua\r\nAccept: application/json\r\nX-Trace: 42\r\n\r\n");
 }
 
 TEST(wire_format, status_to_error)

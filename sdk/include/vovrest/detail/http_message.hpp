@@ -1,6 +1,9 @@
-// The request and the raw answer as the transport sees them: no token logic, no status mapping.
+// A request and its raw answer as they travel to and from the wire: no token, no status mapping.
 #pragma once
 
+#include <vovrest/retry_policy.hpp>
+
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,43 +11,21 @@
 
 namespace vovrest::detail {
 
-struct http_request;
-
-// Sets a request's Authorization once the transport holds a connection for it, just before its
-// bytes are written. A request that waited for a connection then carries the token current at
-// the wire, not the one current when it began to wait: behind a long queue (many callers, few
-// connections, a slow server) that one may have died meanwhile.
-class request_authorizer
-{
-public:
-    // False when no token may be used now: the transport gives the connection back unused and
-    // ends the exchange with http_result::needs_token set.
-    virtual bool attach(http_request& request) = 0;
-
-protected:
-    ~request_authorizer() = default;
-};
+using header_list = std::vector<std::pair<std::string, std::string>>;
 
 struct http_request
 {
-    std::string_view method;         // "GET", "POST", "PUT", "PATCH", "DELETE"
+    std::string_view method;         // "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"
     std::string target;              // path and encoded query
-    std::string_view authorization;  // header value; empty: no Authorization header
-    request_authorizer* authorizer = nullptr;  // when set, it sets `authorization` (see above)
+    std::span<const std::pair<std::string, std::string>> extra_headers;  // checked by the caller
     std::string_view content_type;   // empty: no body
-    std::string body;                // sent from here, never copied
-    // When not empty, sent instead of `body`: bytes the caller keeps alive until the exchange
-    // ends, in memory of its choice (the token request's form body: pages that core dumps leave
-    // out and that are wiped after sending, see sdk/src/secret_buffer.hpp).
-    std::string_view external_body;
-
-    std::string_view payload() const noexcept
-    {
-        return external_body.empty() ? std::string_view(body) : external_body;
-    }
+    std::string_view body;           // sent from the caller's memory, never copied
+    // Carries the session's token; false for the token request itself.
+    bool authorized = true;
     // The token request: every other request may be waiting for it, so it takes the next free
     // connection ahead of the requests queued for one.
     bool ahead_of_queue = false;
+    const retry_policy* policy = nullptr;  // null: no retries under a policy
 
     // GET/HEAD/PUT/DELETE may be sent again after bytes left; POST and PATCH never.
     bool idempotent() const noexcept
@@ -55,9 +36,8 @@ struct http_request
 
 struct http_result
 {
-    bool needs_token = false;  // not sent: the request's authorizer had no token to give
     unsigned status = 0;
-    std::vector<std::pair<std::string, std::string>> headers;
+    header_list headers;
     std::string body;
 };
 

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace vovrest::detail {
 
@@ -121,6 +122,14 @@ public:
     {
         cancelled_ = true;
         signal_.emit(type);
+    }
+
+    // Time before the operation's own deadline; nullopt when it has none. Reads the clock.
+    std::optional<clock::duration> time_left() const noexcept
+    {
+        if (operation_deadline_ == clock::time_point::max())
+            return std::nullopt;
+        return std::max(operation_deadline_ - clock::now(), clock::duration::zero());
     }
 
     bool timed_out() const noexcept { return timed_out_; }

@@ -15,6 +15,8 @@ class session_observer
 public:
     explicit session_observer(event_hook hook = {}) : hook_(std::move(hook)) {}
 
+    bool has_hook() const noexcept { return static_cast<bool>(hook_); }
+
     // Calls the hook, if any. Never pass a secret in event.detail.
     void emit(const session_event& event) const
     {
@@ -24,7 +26,12 @@ public:
     void emit(event_kind kind, std::uint64_t generation = 0) const
     {
         if (hook_)
-            hook_(session_event{kind, {}, waiters_now.load(std::memory_order_relaxed), generation, false, {}});
+        {
+            session_event event{kind};
+            event.waiters = waiters_now.load(std::memory_order_relaxed);
+            event.generation = generation;
+            hook_(event);
+        }
     }
 
     session_counters snapshot() const noexcept

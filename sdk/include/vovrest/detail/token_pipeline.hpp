@@ -1,5 +1,5 @@
 // The token pipeline: one JWT shared by every request of a session, renewed by exactly one token
-// request at a time (DESIGN.md, the token pipeline). Asio glue around token_state_machine: it
+// request at a time (docs/architecture.md, the token rules). Asio glue around token_state_machine: it
 // carries out the machine's actions (token requests with their deadline, backoff timers, waking
 // waiters by posting to their executors) and publishes the token for a lock-free fast path.
 // Thread-safety: every member may be called from any thread at once.
@@ -33,8 +33,8 @@ struct token_ticket
     std::string authorization;  // "<token_type>:<access_token>" (colon, no space)
 };
 
-using token_acquire_handler =
-    boost::asio::any_completion_handler<void(boost::system::error_code, token_ticket)>;
+using token_acquire_signature = void(boost::system::error_code, token_ticket, diagnostics);
+using token_acquire_handler = boost::asio::any_completion_handler<token_acquire_signature>;
 
 // Clocks and jitter, injectable for tests. The steady clock is read on the fast path: a plain
 // function pointer, no std::function.
@@ -71,44 +71,42 @@ public:
     // A hint that copies nothing and reads no clock: whether a token is installed (it may be in
     // its hard window, where try_acquire refuses it).
     bool has_token() const noexcept;
+    // Whether try_acquire would give a token now (reads the clock, copies nothing).
+    bool usable_now() const noexcept;
 
-    // Slow path. Completes with (error_code, token_ticket) once a usable token exists, or with the
-    // renewal's error (authentication_failed, timeout, connection_failed, server_error,
-    // rate_limited, bad_response, session_closed ...); last_failure() then holds the server's
-    // text. Starts a renewal when none runs and no usable token exists. Completion is always
-    // posted to the handler's associated executor, never run inline.
+    // Slow path. Completes with (error_code, token_ticket, diagnostics) once a usable token exists,
+    // or with the renewal's error and its diagnostics (authentication_failed, unauthorized during
+    // a hold, timeout, connection_failed, server_error, rate_limited, bad_response,
+    // session_closed ...). Starts a renewal when none runs and no usable token exists.
+    // `resume_on` must be the executor the handler belongs on: the completion is posted there,
+    // never run inline, and it keeps that executor's context from running out of work meanwhile.
     // Cancellation: terminal, partial and total; a cancelled caller completes with
     // operation_aborted, and the renewal goes on for every other caller.
     template <class CompletionToken>
-    auto async_acquire(CompletionToken&& token)
+    auto async_acquire(const boost::asio::any_io_executor& resume_on, CompletionToken&& token)
     {
-        return async_authorize(false, std::forward<CompletionToken>(token));
-    }
-
-    // Like async_acquire; `force` renews even when a usable token exists (authorize()). A
-    // refused login remembered for token_params::failure_memory fails at once, even when forced.
-    template <class CompletionToken>
-    auto async_authorize(bool force, CompletionToken&& token)
-    {
-        return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, token_ticket)>(
-            [](auto handler, token_pipeline* self, bool forced) {
-                self->start_acquire(forced, token_acquire_handler(std::move(handler)));
+        return boost::asio::async_initiate<CompletionToken, token_acquire_signature>(
+            [](auto handler, token_pipeline* self, const boost::asio::any_io_executor& ex) {
+                self->start_acquire(ex, token_acquire_handler(std::move(handler)));
             },
-            token, this, force);
+            token, this, resume_on);
     }
 
-    // A request sent with `generation` got a 401. Still current: invalidate it and renew (single
-    // flight). Older: nothing (a newer token exists). The caller then acquires again and replays.
-    void on_unauthorized(std::uint64_t generation);
+    // A request sent with `generation` got a 401 (`server_text`: the server's words). Still
+    // current: invalidate it and renew (single flight), unless tokens keep being refused (see
+    // token_params::hold_initial). Older: nothing (a newer token exists). The caller then
+    // acquires again and replays.
+    void on_unauthorized(std::uint64_t generation, std::string_view server_text);
+    // A request sent with `generation` got an answer other than 401. Cheap after the first call
+    // for a generation (one relaxed load).
+    void accepted(std::uint64_t generation) noexcept;
 
     // setJWT: installs a token handed in by the caller as a new generation (expiry from its
-    // payload when decodable) and releases every waiter with it. An empty access_token is ignored.
+    // payload when decodable) and releases every waiter with it. Throws error_with_diagnostics
+    // (invalid_argument) when the type or the token holds a control character or is empty.
     void set_token(std::string_view token_type, std::string_view access_token);
     // getJWT: the current header value "<token_type>:<access_token>", nullopt when none.
     std::optional<std::string> current_authorization() const;
-
-    // The diagnostics of the last failed token request (the server's text; never the token).
-    diagnostics last_failure() const;
 
     // Fails every waiter with session_closed, cancels the timers and the token request in flight.
     // Every later acquire fails with session_closed.
@@ -117,7 +115,7 @@ public:
     class impl;
 
 private:
-    void start_acquire(bool force, token_acquire_handler handler);
+    void start_acquire(const boost::asio::any_io_executor& resume_on, token_acquire_handler handler);
 
     std::shared_ptr<impl> impl_;
 };

@@ -1,4 +1,4 @@
-// How a token is obtained, behind one interface (DESIGN.md: pluggable token sources). The token
+// How a token is obtained, behind one interface (docs/architecture.md: token sources). The token
 // pipeline calls fetch() at most once at a time per session and owns the deadline around it.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The token pipeline's policy as a sans-I/O state machine (DESIGN.md, the token pipeline): inputs
+// The token pipeline's policy as a sans-I/O state machine (docs/architecture.md, the token rules): inputs
 // are the time and events (a caller needs a token, a fetch completed, a 401, a timer elapsed),
 // outputs are actions that token_pipeline carries out. No Asio, no threads, no clock of its own.
 // Thread-safety: none; token_pipeline calls it under its mutex.
@@ -32,7 +32,7 @@ jitter_source make_random_jitter();
 enum class renewal_reason
 {
     none,
-    forced,     // no usable token, authorize(force), a token in its hard window
+    forced,     // no usable token: first use, a token in its hard window, after a hold
     proactive,  // soft window: nobody waits
     on_401,     // the current token was refused
 };
@@ -66,6 +66,9 @@ struct token_actions
     std::uint64_t unauthorized_generation = 0;
     waiters_outcome waiters = waiters_outcome::none;
     fetch_outcome fetched = fetch_outcome::none;
+    // The deadline of the token request started by `fetch`: renewal_timeout, and no later than
+    // the renewal's own deadline.
+    std::chrono::steady_clock::duration fetch_timeout{};
     boost::system::error_code ec;  // waiters == fail, or fetched == retry/failed
     diagnostics diag;              // the server's text for ec; never the token
 };
@@ -93,9 +96,10 @@ struct installed_token
     std::optional<steady_time> expires;  // nullopt: expiry unknown
     steady_time soft_at = steady_time::max();  // from here: one background renewal
     steady_time hard_at = steady_time::max();  // from here: not used, callers wait
+    bool accepted = false;  // the server answered a request sent with it (anything but 401)
 };
 
-// Timing of a token received at `now` (steady) / `wall` (system clock), per DESIGN.md rule 2-3.
+// Timing of a token received at `now` (steady) / `wall` (system clock), per docs/architecture.md, token rules 2-3.
 // `jitter` in [0, 1) moves the soft window's start earlier by jitter * jitter_fraction of it.
 struct token_timing
 {
@@ -121,12 +125,21 @@ class token_state_machine
 public:
     token_state_machine(const token_params& params, jitter_source jitter);
 
-    // A caller needs a token (async_acquire; force = authorize(true): renew even if one exists).
-    acquire_decision acquire(steady_time now, bool force, token_actions& out);
+    // A caller needs a token (async_acquire).
+    acquire_decision acquire(steady_time now, token_actions& out);
     // The fast path saw the soft window (or a cooldown ended): maybe start a proactive renewal.
     void soft_kick(steady_time now, token_actions& out);
-    // A request sent with `generation` got a 401.
-    void unauthorized(steady_time now, std::uint64_t generation, token_actions& out);
+    // A request sent with `generation` got a 401; `server_text` is what the server said. A token
+    // refused before the server ever accepted it, twice in a row, is not renewed again for a
+    // backed-off while (hold_initial, doubling up to hold_max): callers fail with unauthorized
+    // and that text meanwhile, and no token request is sent.
+    void unauthorized(steady_time now, std::uint64_t generation, std::string_view server_text, token_actions& out);
+    void unauthorized(steady_time now, std::uint64_t generation, token_actions& out)
+    {
+        unauthorized(now, generation, {}, out);
+    }
+    // The server answered a request sent with `generation` with anything but a 401.
+    void accepted(std::uint64_t generation) noexcept;
     // The token request started by a `fetch` action completed (a timeout arrives as error::timeout).
     void fetch_completed(steady_time now, wall_time wall, const token_fetch_result& result,
                          token_actions& out);
@@ -159,11 +172,13 @@ private:
     };
 
     bool failure_remembered(steady_time now) const noexcept;
-    void start_renewal(renewal_reason reason, token_actions& out);
+    bool held(steady_time now) const noexcept { return hold_until_ && now < *hold_until_; }
+    void start_renewal(steady_time now, renewal_reason reason, token_actions& out);
+    void fetch_now(steady_time now, token_actions& out);
     void install(steady_time now, wall_time wall, std::string_view token_type,
                  std::string_view access_token, std::optional<std::chrono::seconds> expires_in,
                  token_actions& out);
-    std::chrono::steady_clock::duration backoff_delay(
+    std::chrono::steady_clock::duration next_backoff(
         unsigned failures, std::optional<std::chrono::steady_clock::duration> retry_after);
 
     token_params params_;
@@ -178,6 +193,12 @@ private:
     diagnostics failure_diag_;
     // After a renewal gave up, no proactive renewal before this.
     steady_time cooldown_until_{};
+    steady_time renewal_started_{};  // the renewal's deadline runs from here
+    // Tokens refused by 401 before the server accepted them, in a row; from the second on, no
+    // renewal on 401 until hold_until_, and callers fail with hold_diag_.
+    unsigned refused_unaccepted_ = 0;
+    std::optional<steady_time> hold_until_;
+    diagnostics hold_diag_;
     bool closed_ = false;
 };
 

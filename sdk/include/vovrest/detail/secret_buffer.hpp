@@ -1,5 +1,5 @@
-// Private to the SDK: bytes that hold a secret (a password, the token request's form body) in
-// memory that core dumps leave out and that is wiped before it is given back.
+// Bytes that hold a secret (a password, the token request's form body) in memory that core dumps
+// leave out and that is wiped before it is given back.
 #pragma once
 
 #include <cstddef>

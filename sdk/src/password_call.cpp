@@ -1,0 +1,116 @@
+#include <vovrest/detail/password_call.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace vovrest::detail {
+
+// One call in flight: whichever comes first — the provider's answer or the caller's
+// cancellation — completes the caller; the other finds it done.
+class password_call : public std::enable_shared_from_this<password_call>
+{
+public:
+    password_call(asio::any_io_executor ex, asio::any_completion_handler<password_signature> handler)
+        : resume_on_(std::move(ex))
+    {
+        handler_.emplace(std::move(handler));
+    }
+
+    void follow_cancellation()
+    {
+        auto slot = asio::get_associated_cancellation_slot(*handler_);
+        if (slot.is_connected())
+            slot.assign([weak = weak_from_this()](asio::cancellation_type) {
+                if (auto self = weak.lock())
+                    self->finish(asio::error::operation_aborted, {});
+            });
+    }
+
+    void finish(error_code ec, secret_buffer password)
+    {
+        std::optional<asio::any_completion_handler<password_signature>> handler;
+        {
+            std::lock_guard lock(mutex_);
+            if (!handler_)
+            {
+                password.release();  // the caller gave up: nobody gets it
+                return;
+            }
+            handler.emplace(std::move(*handler_));
+            handler_.reset();
+        }
+        asio::post(resume_on_, [h = std::move(*handler), ec, p = std::move(password)]() mutable {
+            std::move(h)(ec, std::move(p));
+        });
+    }
+
+private:
+    std::mutex mutex_;
+    asio::any_io_executor resume_on_;
+    std::optional<asio::any_completion_handler<password_signature>> handler_;
+};
+
+namespace {
+
+secret_buffer ask(const password_provider& provider) noexcept
+{
+    try
+    {
+        std::string answer = provider ? provider() : std::string();
+        secret_buffer password;
+        try
+        {
+            password.append(answer);
+        }
+        catch (...)
+        {
+            wipe(answer);
+            throw;
+        }
+        wipe(answer);
+        return password;
+    }
+    catch (...)
+    {
+        return {};
+    }
+}
+
+}  // namespace
+
+std::weak_ptr<password_call> start_password_call(password_provider provider, asio::any_io_executor resume_on,
+                                                 asio::any_completion_handler<password_signature> handler)
+{
+    auto call = std::make_shared<password_call>(std::move(resume_on), std::move(handler));
+    if (never_blocks(provider))
+    {
+        call->finish({}, ask(provider));
+        return {};
+    }
+    call->follow_cancellation();
+    try
+    {
+        std::thread([call, provider = std::move(provider)] { call->finish({}, ask(provider)); }).detach();
+    }
+    catch (const std::system_error&)
+    {
+        call->finish(asio::error::no_memory, {});  // no thread to be had
+    }
+    return call;
+}
+
+void abandon(const std::weak_ptr<password_call>& call) noexcept
+{
+    if (auto running = call.lock())
+        running->finish(asio::error::operation_aborted, {});
+}
+
+}  // namespace vovrest::detail

@@ -1,0 +1,31 @@
+# The installed CMake package's version rule, as find_package applies it: while the major version
+# is 0 a request is met by the same minor only (0.1 takes 0.1.x, not 0.2 or 0.0); from 1.0 on, by
+# the same major. Usage: cmake -DVERSION_FILE=<prefix>/lib/cmake/vovrest/vovrestConfigVersion.cmake -P version_rule.cmake
+include(${VERSION_FILE})  # sets PACKAGE_VERSION, the installed version
+string(REPLACE "." ";" installed "${PACKAGE_VERSION}")
+list(GET installed 0 major)
+list(GET installed 1 minor)
+math(EXPR next_minor "${minor} + 1")
+math(EXPR next_major "${major} + 1")
+set(cases "${major}.${minor}:TRUE" "${PACKAGE_VERSION}:TRUE" "${major}.${next_minor}:FALSE" "${next_major}.0:FALSE")
+if(major EQUAL 0 AND minor GREATER 0)
+  math(EXPR previous_minor "${minor} - 1")
+  list(APPEND cases "0.${previous_minor}:FALSE")
+elseif(major GREATER 0 AND minor GREATER 0)
+  list(APPEND cases "${major}.0:TRUE")
+endif()
+foreach(case IN LISTS cases)
+  string(REPLACE ":" ";" case "${case}")
+  list(GET case 0 PACKAGE_FIND_VERSION)
+  list(GET case 1 expected)
+  string(REPLACE "." ";" parts "${PACKAGE_FIND_VERSION}")
+  list(GET parts 0 PACKAGE_FIND_VERSION_MAJOR)
+  list(GET parts 1 PACKAGE_FIND_VERSION_MINOR)
+  unset(PACKAGE_VERSION_COMPATIBLE)
+  include(${VERSION_FILE})
+  if(NOT PACKAGE_VERSION_COMPATIBLE STREQUAL expected)
+    message(FATAL_ERROR "find_package(vovrest ${PACKAGE_FIND_VERSION}) against ${PACKAGE_VERSION}: "
+                        "compatible=${PACKAGE_VERSION_COMPATIBLE}, expected ${expected}")
+  endif()
+  message(STATUS "find_package(vovrest ${PACKAGE_FIND_VERSION}) against ${PACKAGE_VERSION}: ${expected}")
+endforeach()
