@@ -73,21 +73,26 @@ public:
     class iterator
     {
     public:
-        using iterator_category = std::forward_iterator_tag;
-        using value_type = table_cell;
-        using difference_type = std::ptrdiff_t;
-        using pointer = void;
-        using reference = table_cell;
+        using iterator_category = std::forward_iterator_tag;  ///< a forward iterator
+        using value_type = table_cell;                        ///< cells, by value (views)
+        using difference_type = std::ptrdiff_t;               ///< as for any iterator
+        using pointer = void;                                 ///< no pointer: cells are values
+        using reference = table_cell;                         ///< a cell, by value
 
+        /// Past the end of any row.
         iterator() = default;
+        /// The cell here.
         table_cell operator*() const noexcept { return table_cell(at_); }
+        /// To the next cell.
         iterator& operator++() noexcept;
+        /// To the next cell; returns where it was.
         iterator operator++(int) noexcept
         {
             iterator before = *this;
             ++*this;
             return before;
         }
+        /// Same position in the same row.
         friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.left_ == b.left_; }
 
     private:
@@ -134,28 +139,34 @@ public:
     class row_range
     {
     public:
+        /// Walks the rows, building each one as it is reached.
         class iterator
         {
         public:
-            using iterator_category = std::input_iterator_tag;
-            using value_type = row_type;
-            using difference_type = std::ptrdiff_t;
-            using pointer = void;
-            using reference = row_type;
+            using iterator_category = std::input_iterator_tag;  ///< an input iterator
+            using value_type = row_type;                        ///< rows, built by value
+            using difference_type = std::ptrdiff_t;             ///< as for any iterator
+            using pointer = void;                               ///< no pointer: rows are built
+            using reference = row_type;                         ///< a row, by value
 
+            /// An iterator of no table.
             iterator() = default;
+            /// The row here, built as JSON values.
             row_type operator*() const { return owner_->rows_as_json(index_); }
+            /// To the next row.
             iterator& operator++() noexcept
             {
                 ++index_;
                 return *this;
             }
+            /// To the next row; returns where it was.
             iterator operator++(int) noexcept
             {
                 iterator before = *this;
                 ++index_;
                 return before;
             }
+            /// Same row of the same table.
             friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.index_ == b.index_; }
 
         private:
