@@ -34,14 +34,14 @@ public:
             });
     }
 
-    void finish(error_code ec, std::string password)
+    void finish(error_code ec, secret_buffer password)
     {
         std::optional<asio::any_completion_handler<password_signature>> handler;
         {
             std::lock_guard lock(mutex_);
             if (!handler_)
             {
-                wipe(password);  // the caller gave up: nobody gets it
+                password.release();  // the caller gave up: nobody gets it
                 return;
             }
             handler.emplace(std::move(*handler_));
@@ -60,11 +60,23 @@ private:
 
 namespace {
 
-std::string ask(const password_provider& provider) noexcept
+secret_buffer ask(const password_provider& provider) noexcept
 {
     try
     {
-        return provider ? provider() : std::string();
+        std::string answer = provider ? provider() : std::string();
+        secret_buffer password;
+        try
+        {
+            password.append(answer);
+        }
+        catch (...)
+        {
+            wipe(answer);
+            throw;
+        }
+        wipe(answer);
+        return password;
     }
     catch (...)
     {

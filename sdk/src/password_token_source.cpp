@@ -1,4 +1,5 @@
 #include <vovrest/detail/launch_operation.hpp>
+#include <vovrest/detail/secret_buffer.hpp>
 #include <vovrest/detail/password_token_source.hpp>
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/error.hpp>
@@ -36,6 +37,21 @@ void classify_refusal(const http_result& answer, token_fetch_result& result)
         if (result.diag.server_message.empty())
             result.diag.client_message = "the server refused the username or password (HTTP " + std::to_string(status) + ")";
     }
+}
+
+// username=...&password=... in pages that core dumps leave out and that are wiped when released.
+secret_buffer token_form(std::string_view username, std::string_view password)
+{
+    secret_buffer form(32 + 3 * (username.size() + password.size()));
+    const auto put_encoded = [&form](std::string_view text) {
+        char* start = form.extend(3 * text.size());
+        form.commit(static_cast<std::size_t>(append_encoded(start, text, true) - start));
+    };
+    form.append("username=");
+    put_encoded(username);
+    form.append("&password=");
+    put_encoded(password);
+    return form;
 }
 
 }  // namespace
@@ -84,26 +100,21 @@ asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source
         result.diag.client_message = "the password provider gave no password";
         co_return std::pair{result.ec, std::move(result)};
     }
-    std::string body;
-    body.reserve(32 + 3 * username_.size() + 3 * password.size());
-    body = "username=";
-    append_encoded(body, username_, true);
-    body += "&password=";
-    append_encoded(body, password, true);
-    wipe(password);
+    secret_buffer form = token_form(username_, password.view());
+    password.release();
 
     http_request request;
     request.method = "POST";
     request.target = std::string(token_path);
     request.content_type = "application/x-www-form-urlencoded";
-    request.body = body;
+    request.body = form.view();
     request.authorized = false;
     request.ahead_of_queue = true;  // the requests queued for a connection may be waiting for it
 
     http_result answer;
     diagnostics diag;
     const error_code ec = co_await driver_.run(op, request, answer, diag);
-    wipe(body);
+    form.release();
     if (ec && answer.status == 0)
     {
         // No answer. outcome_unknown only means "a token may have been issued": harmless, ask again.
@@ -114,10 +125,11 @@ asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source
     result.diag.http_status = answer.status;
     if (answer.status >= 200 && answer.status < 300)
     {
-        if (!parse_token_response(answer.body, result.grant))
+        std::string_view why;
+        if (!parse_token_response(answer.body, result.grant, why))
         {
             result.ec = error::bad_response;
-            result.diag.client_message = "the token endpoint's answer has no usable token_type and access_token";
+            result.diag.client_message = std::string(why);
         }
         co_return std::pair{result.ec, std::move(result)};
     }

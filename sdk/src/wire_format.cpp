@@ -20,6 +20,28 @@ std::string_view find_header(const std::vector<std::pair<std::string, std::strin
     return {};
 }
 
+char* append_encoded(char* out, std::string_view text, bool form) noexcept
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (const char ch : text)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved)
+            *out++ = ch;
+        else if (form && c == ' ')
+            *out++ = '+';
+        else
+        {
+            *out++ = '%';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 0xF];
+        }
+    }
+    return out;
+}
+
 void append_encoded(std::string& out, std::string_view text, bool form)
 {
     static constexpr char hex[] = "0123456789ABCDEF";
@@ -183,18 +205,68 @@ bool write_request_head(std::string& out, std::string_view method, std::string_v
     return true;
 }
 
+namespace {
+
+bool has_control_character(std::string_view text) noexcept
+{
+    for (const char ch : text)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7F)
+            return true;
+    }
+    return false;
+}
+
+// Why a token_type or access_token cannot be used; empty when it can.
+std::string_view unusable_token_text(std::string_view text, std::string_view name) noexcept
+{
+    if (text.size() > max_token_bytes)
+        return name == "token_type" ? "the token endpoint's token_type is larger than 16 KiB"
+                                    : "the token endpoint's access_token is larger than 16 KiB";
+    if (has_control_character(text))
+        return name == "token_type" ? "the token endpoint's token_type holds a control character"
+                                    : "the token endpoint's access_token holds a control character";
+    return {};
+}
+
+}  // namespace
+
 bool parse_token_response(std::string_view body, token_grant& grant) noexcept
+{
+    std::string_view why;
+    return parse_token_response(body, grant, why);
+}
+
+bool parse_token_response(std::string_view body, token_grant& grant, std::string_view& why) noexcept
 {
     try
     {
+        if (body.size() > max_token_answer_bytes)
+        {
+            why = "the token endpoint's answer is larger than 64 KiB";
+            return false;
+        }
         boost::system::error_code ec;
         auto value = boost::json::parse(body, ec);
         if (ec || !value.is_object())
+        {
+            why = "the token endpoint's answer is not a JSON object";
             return false;
+        }
         const auto& object = value.get_object();
         const auto* type = object.if_contains("token_type");
         const auto* token = object.if_contains("access_token");
         if (!type || !token || !type->is_string() || !token->is_string() || token->get_string().empty())
+        {
+            why = "the token endpoint's answer has no token_type and access_token";
+            return false;
+        }
+        // Both go into every request's Authorization header, and `vovrest token` prints them.
+        why = unusable_token_text(type->get_string(), "token_type");
+        if (why.empty())
+            why = unusable_token_text(token->get_string(), "access_token");
+        if (!why.empty())
             return false;
         grant.token_type = std::string(type->get_string());
         grant.access_token = std::string(token->get_string());
@@ -215,7 +287,8 @@ bool parse_token_response(std::string_view body, token_grant& grant) noexcept
     }
     catch (...)
     {
-        return false;  // allocation failure
+        why = "out of memory reading the token endpoint's answer";
+        return false;
     }
 }
 

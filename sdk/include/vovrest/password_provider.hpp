@@ -1,6 +1,14 @@
 /// @file
 /// Where the password comes from. The session asks at each authentication, uses the answer once
 /// for one token request, wipes it (OPENSSL_cleanse) and never logs or keeps it.
+///
+/// Core dumps: the session moves the returned string's bytes into pages that core dumps leave out
+/// (MADV_DONTDUMP), wiping the string at once, and builds the token request's form body there;
+/// those pages are wiped once the request is sent. The ready-made providers below keep and read
+/// the password the same way (fixed_password's copy, the file read with read(2), the prompt read
+/// from the terminal byte by byte), so a core taken while a token request waits holds no copy of
+/// it. What a provider of your own keeps is yours to wipe; password_from_env cannot help the copy
+/// in the process environment.
 /// Thread-safety: a provider may be called from any thread, never twice at once for one session.
 #pragma once
 
@@ -11,7 +19,8 @@ namespace vovrest {
 
 /// Returns the password; an empty string means "none" and fails the authentication with
 /// error::no_password. May block (a terminal prompt does): it runs on a thread that runs the
-/// session's executor, which waits meanwhile. It should not throw.
+/// session's executor, which waits meanwhile. It should not throw. Return a string made once, at
+/// its size: one that grew step by step has left copies of its first bytes in freed memory.
 /// Thread-safety: called from any thread, never twice at once for one session.
 using password_provider = std::function<std::string()>;
 

@@ -48,6 +48,33 @@ TEST(password_provider, file_only_when_its_owner_alone_may_read_it)
     EXPECT_EQ(provider(), "");  // missing
 }
 
+TEST(password_provider, file_gives_its_first_line_however_long_the_file)
+{
+    const auto path = std::filesystem::temp_directory_path() / ("vovrest-pw-long-" + std::to_string(::getpid()));
+    const std::string first(5000, 'p');  // beyond one read
+    {
+        std::ofstream out(path);
+        out << first << "\n" << std::string(10000, 'q');
+    }
+    ::chmod(path.c_str(), 0600);
+    EXPECT_EQ(password_from_file(path.string())(), first);
+    {
+        std::ofstream out(path, std::ios::trunc);
+        out << "no-newline";
+    }
+    EXPECT_EQ(password_from_file(path.string())(), "no-newline");
+    std::filesystem::remove(path);
+}
+
+TEST(password_provider, fixed_copies_share_one_password)
+{
+    auto provider = fixed_password(std::string(100, 'z'));
+    auto copy = provider;
+    provider = nullptr;
+    EXPECT_EQ(copy(), std::string(100, 'z'));
+    EXPECT_EQ(fixed_password("")(), "");
+}
+
 TEST(password_provider, prompt_without_a_terminal_gives_nothing)
 {
     // stdin is made /dev/null for the call (the prompt on a real pty is tested by tests/cli).

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace vovrest::detail {
 namespace {
 
@@ -40,6 +44,50 @@ TEST(wire_format, token_response_shapes)
     EXPECT_FALSE(parse_token_response(R"({"token_type":1,"access_token":"x"})", grant));
     EXPECT_FALSE(parse_token_response("[]", grant));
     EXPECT_FALSE(parse_token_response("not json", grant));
+}
+
+// A token answer whose strings would add headers (CR/LF), drive a terminal (ESC) or swell every
+// request's header is refused, with a reason that shows no part of the token.
+TEST(wire_format, token_response_with_control_characters_or_too_large_is_refused)
+{
+    const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2ln";
+    auto answer = [](const std::string& type, const std::string& token) {
+        return R"({"token_type":")" + type + R"(","access_token":")" + token + R"(","expires_in":3600})";
+    };
+    struct refused
+    {
+        std::string body;
+        std::string_view why;
+    };
+    const std::vector<refused> cases{
+        {answer("Bearer\\r\\nX-Injected: yes", jwt), "token_type holds a control character"},
+        {answer("Bearer", jwt + "\\u001b[31m"), "access_token holds a control character"},
+        {answer("Bearer", jwt + "\\u0000"), "access_token holds a control character"},
+        {answer("Bearer", jwt + "\\u007f"), "access_token holds a control character"},
+        {answer("Bearer\\t", jwt), "token_type holds a control character"},
+        {answer("Bearer", jwt + std::string(max_token_bytes, 'A')), "access_token is larger than 16 KiB"},
+        {answer(std::string(max_token_bytes + 1, 'B'), jwt), "token_type is larger than 16 KiB"},
+        {answer("Bearer", jwt) + std::string(max_token_answer_bytes, ' '), "answer is larger than 64 KiB"},
+        {"not json", "not a JSON object"},
+        {R"({"token_type":"Bearer"})", "no token_type and access_token"},
+    };
+    for (const auto& c : cases)
+    {
+        token_grant grant;
+        std::string_view why;
+        EXPECT_FALSE(parse_token_response(c.body, grant, why)) << c.body.substr(0, 120);
+        EXPECT_NE(why.find(c.why), std::string_view::npos) << why;
+        EXPECT_EQ(why.find("eyJ"), std::string_view::npos);
+        EXPECT_TRUE(grant.access_token.empty());
+    }
+    // At the limits, and with characters above ASCII: accepted.
+    token_grant grant;
+    std::string_view why;
+    const std::string largest = jwt + std::string(max_token_bytes - jwt.size(), 'A');
+    ASSERT_TRUE(parse_token_response(answer("Bearer", largest), grant, why)) << why;
+    EXPECT_EQ(grant.access_token, largest);
+    EXPECT_TRUE(why.empty());
+    EXPECT_TRUE(parse_token_response(answer("B\\u00e9arer", jwt), grant, why)) << why;
 }
 
 TEST(wire_format, server_message_prefers_error_then_errormsg)

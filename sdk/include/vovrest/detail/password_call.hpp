@@ -4,6 +4,7 @@
 // Thread-safety: async_ask_password may be called from any thread.
 #pragma once
 
+#include <vovrest/detail/secret_buffer.hpp>
 #include <vovrest/password_provider.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -19,11 +20,7 @@ namespace vovrest::detail {
 // The ready-made providers that never block, recognised by their type.
 struct fixed_password_fn
 {
-    struct holder
-    {
-        std::string value;
-        ~holder();
-    };
+    struct holder;  // the password, in a secret_buffer (password_provider.cpp)
     std::shared_ptr<holder> kept;
     std::string operator()() const;
 };
@@ -36,12 +33,15 @@ struct env_password_fn
 
 bool never_blocks(const password_provider& provider) noexcept;
 
-using password_signature = void(boost::system::error_code, std::string);
+// The password travels in a secret_buffer: moving one moves a pointer, where moving a short
+// std::string copies its bytes and leaves them behind in the moved-from object.
+using password_signature = void(boost::system::error_code, secret_buffer);
 
 // One call of the provider in flight.
 class password_call;
 
-// Calls the provider. Completes on `resume_on` with the password (empty: none). Cancelling
+// Calls the provider. Completes on `resume_on` with the password (empty: none), its bytes moved
+// out of the provider's string (which is wiped) into pages core dumps leave out. Cancelling
 // (terminal, partial, total) or abandon() completes at once with operation_aborted; a provider
 // still running then finishes on its own thread and its answer is wiped. An exception from the
 // provider is an empty password. The returned handle may be ignored.

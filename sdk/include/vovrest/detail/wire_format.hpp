@@ -55,13 +55,27 @@ std::string_view find_header(const std::vector<std::pair<std::string, std::strin
 
 // application/x-www-form-urlencoded (space as '+') when `form`, else RFC 3986 (space as %20).
 void append_encoded(std::string& out, std::string_view text, bool form);
+// The same, written at `out`, which has room for 3 * text.size() bytes; returns the end (for
+// memory that is not a std::string: the token request's form body, see secret_buffer.hpp).
+char* append_encoded(char* out, std::string_view text, bool form) noexcept;
 
 // "?name=value&..." appended to a request target, each part percent-encoded (RFC 3986); nothing
 // when `params` is empty. The one encoder of query strings: what query::target() shows is what
 // the session sends.
 void append_query(std::string& target, const std::vector<std::pair<std::string, std::string>>& params);
 
-// {"token_type": "...", "access_token": "...", "expires_in": N}. False when the shape is wrong.
+// The largest token_type or access_token taken from the token endpoint. A JWT with the claims
+// Accelerator puts in it is a few hundred bytes; a token is sent in every request's header, and
+// servers refuse headers much above 8-16 KiB. A larger one is a server gone wrong.
+inline constexpr std::size_t max_token_bytes = 16 * 1024;
+// The largest token answer read at all (a token, its type and a few other members).
+inline constexpr std::size_t max_token_answer_bytes = 64 * 1024;
+
+// {"token_type": "...", "access_token": "...", "expires_in": N}. False when the answer cannot be
+// used, with `why` saying why in words fit for diagnostics::client_message (never any part of
+// the token): not JSON, no token, a control character (a byte below 0x20, or 0x7F) in either
+// string (it would end up in a header, or on a terminal), or larger than the limits above.
+bool parse_token_response(std::string_view body, token_grant& grant, std::string_view& why) noexcept;
 bool parse_token_response(std::string_view body, token_grant& grant) noexcept;
 
 // The server's own words: the `error` member, or a table's non-empty `errormsg`; empty when
