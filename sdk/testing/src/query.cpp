@@ -243,7 +243,12 @@ private:
     {
         const token& t = next();
         if (t.kind == token_kind::lparen) {
+            if (depth_ == selection_rule::max_nesting)
+                return "selection rule nested deeper than " + std::to_string(selection_rule::max_nesting)
+                       + " parentheses";
+            ++depth_;
             auto r = parse_or();
+            --depth_;
             if (std::holds_alternative<std::string>(r))
                 return r;
             if (next().kind != token_kind::rparen)
@@ -274,6 +279,7 @@ private:
     std::vector<token> tokens_;
     std::span<const std::string_view> fields_;
     std::size_t pos_ = 0;
+    std::size_t depth_ = 0;  // parentheses open around the current token
 };
 
 int compare_cells(const cell& a, const cell& b)
