@@ -3,6 +3,7 @@
 #include <vovrest/detail/ascii.hpp>
 
 #include "form.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -363,6 +364,10 @@ std::variant<query_request, std::string> parse_query_string(std::string_view enc
     query_request request;
     for (const auto& [name, value] : *fields) {
         std::string v(trim(value));
+        const bool known = name == "select" || name == "from" || name == "where" || name == "order"
+                        || name == "orderby" || name == "limit" || name == "format";
+        if (known && !is_valid_utf8(v))
+            return "the query parameter " + name + " is not valid UTF-8";  // it would be echoed
         if (name == "select")
             request.select = v.empty() ? "*" : v;
         else if (name == "from")
