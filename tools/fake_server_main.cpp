@@ -43,6 +43,12 @@ Server:
   --token-lifetime DURATION   lifetime of the JWTs issued (default 1h, at least 1s)
   --expires-in                add expires_in to token responses
   --threads N                 threads serving requests (default 1)
+  --idle-timeout DURATION     close a kept-alive connection that sends no request for this
+                              long (default 1m; 0: never)
+  --header-timeout DURATION   close a connection whose request head is not whole this long
+                              after its first byte, or after accept (default 10s; 0: never)
+  --connection-limit N        concurrent connections; the others are closed at once
+                              (default 1024; 0: no limit)
   --seed N                    seed of the fault fractions (default 1)
 
 HTTPS:
@@ -69,7 +75,7 @@ Faults (all off by default; each is counted in GET /__fake/stats):
                                   share of requests processed, then the connection closed
                                   before the response
   --revoke-every DURATION         revoke every token issued so far, every DURATION
-  --max-connections N             concurrent connections allowed; the others are closed at once
+  --max-connections N             a lower --connection-limit (the fault: a server at capacity)
   --never-respond                 read requests and never answer them
 
 Control routes (no token): GET /__fake/stats (counters as JSON), POST /__fake/revoke.
@@ -233,6 +239,12 @@ options parse(int argc, char** argv)
             p.tls.write_cert_file = std::string(value());
         } else if (arg == "--threads") {
             p.threads = integer_value<unsigned>(arg, value(), 1, 256);
+        } else if (arg == "--idle-timeout") {
+            p.idle_timeout = duration_value(arg, value());
+        } else if (arg == "--header-timeout") {
+            p.header_timeout = duration_value(arg, value());
+        } else if (arg == "--connection-limit") {
+            p.connection_limit = integer_value<std::uint32_t>(arg, value());
         } else if (arg == "--seed") {
             p.seed = integer_value<std::uint64_t>(arg, value());
         } else if (arg == "--job-schedule-delay") {

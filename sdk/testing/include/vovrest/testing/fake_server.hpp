@@ -46,8 +46,9 @@ struct fake_faults
     double drop_before_response_fraction = 0.0;    // share of requests processed, then the
                                                    // connection closed before the response
     std::chrono::milliseconds revoke_every{0};     // revoke every token every T (0: never)
-    std::uint32_t max_connections = 0;             // cap on concurrent connections (0: none);
-                                                   // connections over the cap are closed at once
+    std::uint32_t max_connections = 0;             // a lower cap on concurrent connections than
+                                                   // fake_server_params::connection_limit, that can
+                                                   // be changed while running (0: none)
     bool never_respond = false;                    // accept and read, never answer (timeouts)
 };
 
@@ -65,6 +66,14 @@ struct fake_server_params
     std::chrono::milliseconds job_run_time{200};              // RUNNING -> VALID / FAILED
     std::optional<std::chrono::milliseconds> forget_after;    // finished jobs forgotten after this
     unsigned threads = 1;                                     // threads running the server
+    // Limits that keep clients from leaking connections into the server (each 0: none). A
+    // connection closed by a timeout is closed without an answer and counted in the stats.
+    std::chrono::milliseconds idle_timeout{60'000};           // keep-alive connection without a request
+    std::chrono::milliseconds header_timeout{10'000};         // to receive a whole request head, from its
+                                                              // first byte, or for the first request
+                                                              // from accept (after the TLS handshake)
+    std::uint32_t connection_limit = 1024;                    // concurrent connections; those over it
+                                                              // are closed at once (and counted)
     fake_tls_params tls;
     fake_faults faults;
     std::uint64_t seed = 1;                                   // for the fault fractions
@@ -84,6 +93,9 @@ struct fake_server_stats
     std::uint64_t duplicate_submissions = 0;  // the same command text submitted twice
     std::uint64_t connections_accepted = 0;
     std::uint64_t connections_dropped = 0;    // closed by a fault knob or the connection cap
+    std::uint64_t connections_open = 0;       // open now (accepted, not yet closed)
+    std::uint64_t idle_timeouts = 0;          // connections closed by idle_timeout
+    std::uint64_t header_timeouts = 0;        // connections closed by header_timeout
     std::uint64_t revocations = 0;
     // Faults that fired.
     std::uint64_t token_failures_injected = 0;
@@ -91,7 +103,7 @@ struct fake_server_stats
     std::uint64_t closes_announced = 0;
     std::uint64_t silent_closes = 0;
     std::uint64_t drops_before_response = 0;
-    std::uint64_t connections_refused_over_cap = 0;
+    std::uint64_t connections_refused_over_cap = 0;  // over connection_limit or max_connections
 };
 
 class fake_server
