@@ -51,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)d::echo(*request);
         break;
     case 2:
-        if (auto rule = d::selection_rule::compile(input, fields); auto* compiled = std::get_if<d::selection_rule>(&rule))
+        if (auto rule = d::selection_rule::compile(input, fields);
+            auto* compiled = std::get_if<d::selection_rule>(&rule))
             for (const auto& row : rows())
                 (void)compiled->matches(row);
         break;

@@ -599,8 +599,14 @@ void fake_server::impl::set_deadline(connection_base& c, waiting_for what, std::
 {
     c.waiting = what;
     std::int64_t deadline = no_deadline;
-    if (what != waiting_for::nothing && timeout > std::chrono::milliseconds::zero())
-        deadline = (std::chrono::steady_clock::now() + timeout).time_since_epoch().count();
+    if (what != waiting_for::nothing && timeout > std::chrono::milliseconds::zero()) {
+        const auto now = std::chrono::steady_clock::now();
+        // A timeout beyond the clock's range (centuries) is no deadline rather than an overflow.
+        const auto room =
+            std::chrono::floor<std::chrono::milliseconds>(std::chrono::steady_clock::time_point::max() - now);
+        if (timeout < room)
+            deadline = (now + timeout).time_since_epoch().count();
+    }
     c.deadline.store(deadline, std::memory_order_relaxed);
 }
 

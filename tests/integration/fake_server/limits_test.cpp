@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 
 const std::string project = "/api/v3/project/1/project";
 
-std::unique_ptr<vt::fake_server> started(std::chrono::milliseconds idle_timeout, std::chrono::milliseconds header_timeout,
+std::unique_ptr<vt::fake_server> started(std::chrono::milliseconds idle_timeout,
+                                         std::chrono::milliseconds header_timeout,
                                          std::uint32_t connection_limit = 1024)
 {
     vt::fake_server_params p;
