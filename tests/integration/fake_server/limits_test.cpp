@@ -154,6 +154,17 @@ TEST(FakeServerLimits, TheLowerOfConnectionLimitAndMaxConnectionsApplies)
     EXPECT_EQ(server.stats().connections_refused_over_cap, 1u);
 }
 
+// Beyond the steady clock's range a timeout is no deadline (UBSan builds would see an overflow).
+TEST(FakeServerLimits, TimeoutsBeyondTheClocksRangeMeanNone)
+{
+    auto server = started(std::chrono::milliseconds::max(), std::chrono::milliseconds::max());
+    raw_connection connection(server->url());
+    EXPECT_EQ(connection.send(get(project, bearer(*server))).status, 200u);
+    EXPECT_EQ(connection.send(get(project, bearer(*server))).status, 200u);
+    const auto stats = server->stats();
+    EXPECT_EQ(stats.idle_timeouts + stats.header_timeouts, 0u);
+}
+
 // One serving thread, a hundred clients that hold a connection without finishing a request:
 // the others are answered as if they were not there.
 TEST(FakeServerLimits, ServesOthersWhileConnectionsIdleOrStall)
