@@ -14,3 +14,12 @@ if(VOVREST_SANITIZE)
     add_compile_options(-Wno-tsan)
   endif()
 endif()
+# VOVREST_BUILD_FUZZ: coverage counters in every target of the build (the SDK, Asio/Beast in
+# vovrest_boost, the fake server), not in the harnesses alone: libFuzzer only sees the code that
+# carries them. The harnesses link libFuzzer itself (-fsanitize=fuzzer, tests/fuzz).
+if(VOVREST_BUILD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "VOVREST_BUILD_FUZZ needs clang (the fuzz preset uses clang-14)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -126,6 +126,14 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
     app.add_flag("--expires-in", p.include_expires_in, "add expires_in to token responses")->group("Server");
     app.add_option("--threads", p.threads, "threads serving requests")
         ->check(CLI::Range(1u, 256u))->capture_default_str()->group("Server");
+    add_duration(app, "--idle-timeout", p.idle_timeout,
+                 "close a kept-alive connection that sends no request for this long (0: never)")->group("Server");
+    add_duration(app, "--header-timeout", p.header_timeout,
+                 "close a connection whose request head is not whole this long after its first byte, or after "
+                 "accept (0: never)")->group("Server");
+    app.add_option("--connection-limit", p.connection_limit,
+                   "concurrent connections; the others are closed at once (0: no limit)")
+        ->type_name("N")->capture_default_str()->group("Server");
     app.add_option("--seed", p.seed, "seed of the fault fractions")->capture_default_str()->group("Server");
 
     // HTTPS
@@ -165,7 +173,7 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
     add_duration(app, "--revoke-every", f.revoke_every, "revoke every token issued so far, every DURATION")
         ->group(faults);
     app.add_option("--max-connections", f.max_connections,
-                   "concurrent connections allowed; the others are closed at once")->type_name("N")->group(faults);
+                   "a lower --connection-limit (the fault: a server at capacity)")->type_name("N")->group(faults);
     app.add_flag("--never-respond", f.never_respond, "read requests and never answer them")->group(faults);
 }
 

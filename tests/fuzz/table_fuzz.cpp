@@ -1,6 +1,8 @@
 // Table answers (every read of the REST API) and submit answers come from the server: whatever
 // the bytes, the parsers return a table or an error, and a parsed table keeps its promises
-// (every row as wide as the columns, every column found by its own name).
+// (every row as wide as the columns, every column found by its own name). Nesting is bounded by
+// Boost.JSON's parser (parse_options::max_depth, 32, never raised in this project), so no JSON
+// answer makes anything recurse deeper; corpus/table_fuzz/deep_nesting.json keeps it so.
 #include <vovrest/jobs.hpp>
 #include <vovrest/table.hpp>
 

@@ -587,7 +587,7 @@ class CliTest(HostileCase):
         server = self.server()
         result = self.run_cli(server, "get", "/api/v3/jobs/1\r\nX-Injected: yes")
         self.assert_one_line_error(result, 1, 2)
-        self.assertIn("invalid argument", result.stderr)
+        self.assertRegex(result.stderr, "CR, LF|control character|invalid argument")
         self.assertEqual(server.snapshot()["api_requests"], 0)
         self.assertEqual(server.snapshot()["injected_headers"], 0)
 

@@ -7,6 +7,8 @@
 //   POST /api/v3/token is authenticated first, then routed: unknown resource 404, wrong method
 //   405 (with an Allow header). A body larger than max_body_bytes is 413 before anything else.
 // - A single trailing '/' is ignored ("/api/v3/jobs/1000/" is the job, as documented).
+// - Every body is valid UTF-8 JSON: request bytes echoed in an answer (a job id or field name
+//   from the path, a method) have every byte that is not well-formed UTF-8 replaced by U+FFFD.
 // - requests_by_route keys are "<METHOD> <normalised path>", e.g. "GET /api/v3/jobs/{id}",
 //   "GET /api/v3/jobs/{id}/{field}"; paths that are no resource count as "<METHOD> (other)".
 //
@@ -62,7 +64,9 @@
 //   limit 0 or absent: no limit. Column names are the canonical lower-case field names. Any
 //   problem (unknown table or field, rule syntax, bad limit) is 200 with a table whose errormsg
 //   is set and no rows, for format=json; for csv and csv-noheader it is 400 {"error": ...},
-//   since CSV has no place for it. An unknown format or a broken %-escape is 400.
+//   since CSV has no place for it. An unknown format, a broken %-escape, or a known parameter
+//   that is not valid UTF-8 once decoded is 400. A rule nested deeper than 64 parentheses is a
+//   rule error (the parser's recursion is bounded).
 // - Other tables: project/1/project (column PROJECT) and project/1/version (column VERSION).
 #include "accelerator_service.hpp"
 
@@ -73,6 +77,7 @@
 #include "jwt_hs256.hpp"
 #include "query.hpp"
 #include "table_writer.hpp"
+#include "utf8.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -127,7 +132,11 @@ service_reply error_reply(unsigned status, std::string_view message)
 {
     service_reply r;
     r.status = status;
-    r.body = json::serialize(json::object{{"error", message}});
+    // Messages may echo request bytes (a path, a method): the body stays UTF-8 whatever they are.
+    if (is_valid_utf8(message))
+        r.body = json::serialize(json::object{{"error", message}});
+    else
+        r.body = json::serialize(json::object{{"error", to_valid_utf8(message)}});
     return r;
 }
 
@@ -194,7 +203,7 @@ std::optional<std::size_t> common_method_index(std::string_view method)
 
 std::string route_key(std::string_view method, route_kind kind)
 {
-    std::string key(method.substr(0, 16));
+    std::string key = to_valid_utf8(method.substr(0, 16));  // a key of the stats' JSON
     key += ' ';
     key += route_paths[static_cast<std::size_t>(kind)];
     return key;
@@ -805,7 +814,7 @@ service_reply accelerator_service::handle(const service_request& request)
             std::string field_name;
             if (field_route) {
                 auto decoded = percent_decode(r.field, false);
-                field_name = decoded ? *decoded : std::string(r.field);
+                field_name = to_valid_utf8(decoded ? std::string_view(*decoded) : r.field);  // echoed
                 field_index = find_field_index(job_store::fields(), field_name);
             }
             std::vector<cell> row;

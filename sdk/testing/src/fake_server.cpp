@@ -11,17 +11,27 @@
 // The control routes GET /__fake/stats and POST /__fake/revoke need no token and ignore every
 // fault knob (latency, never_respond, closes): a test can always read the counters.
 //
-// Counting: connections_accepted counts every socket accepted, those then refused over
-// max_connections included; connections_dropped counts every connection closed by a fault
-// knob (close_fraction, silent_close_fraction, drop_before_response_fraction) or by the cap.
+// Counting: connections_accepted counts every socket accepted, those then refused over the cap
+// (the smaller of connection_limit and faults.max_connections) included; connections_dropped
+// counts every connection closed by a fault knob (close_fraction, silent_close_fraction,
+// drop_before_response_fraction) or by the cap; idle_timeouts and header_timeouts count the
+// connections closed by each timeout (not counted as dropped: no fault fired).
 // The fractions are rolled per request, in that order: drop, announced close, silent close.
 // Bodies over max_body_bytes get 413 and headers over 16 KiB get 431 from the shell, and the
 // connection is closed (after reading what the client still sends, for a second at most).
+//
+// Timeouts: a connection waiting for a request has a deadline (idle_timeout until the first
+// byte of a request on a kept-alive connection; header_timeout from that byte until the head is
+// complete, or from accept for the first request); none while a request is answered or its body
+// read. One timer on the control strand sweeps the connections a few times per timeout and
+// closes those past their deadline, without an answer: a request costs a clock read and an
+// atomic store, not a timer of its own.
 #include <vovrest/testing/fake_server.hpp>
 
 #include "accelerator_service.hpp"
 #include "fault_dice.hpp"
 #include "field_arena.hpp"
+#include "request_reading.hpp"
 #include "self_signed_certificate.hpp"
 #include "stats_json.hpp"
 
@@ -37,6 +47,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -49,11 +60,13 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -74,7 +87,6 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-constexpr std::uint32_t header_limit = 16 * 1024;
 constexpr std::chrono::seconds handshake_timeout{10};
 constexpr std::chrono::seconds shutdown_timeout{2};
 // After an error answered in the middle of a request (413, 431), the rest of the request is
@@ -109,13 +121,24 @@ struct log_exceptions
     void operator()(std::exception_ptr e) const noexcept { report_exception(where, e); }
 };
 
-// One live connection as stop() sees it. close() must run on executor().
+// Steady-clock nanoseconds; no_deadline: the connection is not waiting for a request.
+constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
+
+// What a connection with a deadline is waiting for.
+enum class waiting_for : std::uint8_t { nothing, request, head };
+
+// One live connection as stop() and the timeout sweep see it. close() must run on executor().
 class connection_base
 {
 public:
     virtual ~connection_base() = default;
     virtual asio::any_io_executor executor() = 0;
     virtual void close() = 0;
+
+    // Written on executor() only; the sweep reads the deadline from the control strand.
+    std::atomic<std::int64_t> deadline{no_deadline};
+    waiting_for waiting = waiting_for::nothing;
+    bool closed = false;
 };
 
 template <class Stream>
@@ -144,6 +167,7 @@ public:
     void close() override
     {
         closed = true;
+        deadline.store(no_deadline, std::memory_order_relaxed);
         timer.cancel();
         beast::get_lowest_layer(stream).close();
     }
@@ -152,7 +176,6 @@ public:
     asio::steady_timer timer;  // latency
     std::string out;           // the response being written, its capacity kept for the next
     detail::field_arena arena;  // the fields of the request being read
-    bool closed = false;
 };
 
 struct shell_counters
@@ -163,6 +186,8 @@ struct shell_counters
     std::atomic<std::uint64_t> silent_closes{0};
     std::atomic<std::uint64_t> drops_before_response{0};
     std::atomic<std::uint64_t> connections_refused_over_cap{0};
+    std::atomic<std::uint64_t> idle_timeouts{0};
+    std::atomic<std::uint64_t> header_timeouts{0};
 };
 
 // Keeps token_requests_in_flight_max honest: a token request counts from the moment it is read
@@ -296,6 +321,8 @@ struct fake_server::impl
     std::optional<tcp::acceptor> acceptor;
     std::optional<asio::steady_timer> revoke_timer;
     bool revoke_stopped = false;  // control strand only
+    std::optional<asio::steady_timer> sweep_timer;
+    bool sweep_stopped = false;   // control strand only
     std::optional<ssl::context> tls;
     std::vector<std::thread> threads;
     bool running = false;
@@ -315,7 +342,11 @@ struct fake_server::impl
     asio::any_io_executor connection_executor();
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> revoke_loop();
+    asio::awaitable<void> sweep_loop();
     void start_connection(tcp::socket socket);
+    std::uint32_t connection_cap() const;
+    static void set_deadline(connection_base& c, waiting_for what, std::chrono::milliseconds timeout);
+    void expire(connection_base& c, std::int64_t now);
     void forget(const std::shared_ptr<connection_base>& c);
 
     detail::service_reply control_reply(http::verb method, std::string_view path);
@@ -382,6 +413,8 @@ void fake_server::impl::start()
     }
     revoke_timer.emplace(*control);
     revoke_stopped = false;
+    sweep_timer.emplace(*control);
+    sweep_stopped = false;
     {
         const auto local = acceptor->local_endpoint();
         std::lock_guard lock(mutex);
@@ -391,6 +424,7 @@ void fake_server::impl::start()
     }
     asio::co_spawn(*control, accept_loop(), log_exceptions{"accept loop"});
     asio::co_spawn(*control, revoke_loop(), log_exceptions{"revoke loop"});
+    asio::co_spawn(*control, sweep_loop(), log_exceptions{"timeout sweep"});
 
     running = true;
     for (unsigned i = 0; i < params.threads; ++i) {
@@ -422,6 +456,8 @@ void fake_server::impl::stop()
         acceptor->close(ignored);
         revoke_stopped = true;
         revoke_timer->cancel();
+        sweep_stopped = true;
+        sweep_timer->cancel();
     });
     for (auto& c : open)
         asio::post(c->executor(), [c] { c->close(); });
@@ -436,6 +472,7 @@ void fake_server::impl::stop()
         connections.clear();
     }
     revoke_timer.reset();
+    sweep_timer.reset();
     acceptor.reset();
     control.reset();
     ioc.reset();  // whatever handler is left is destroyed here, on this thread
@@ -465,6 +502,9 @@ fake_server_stats fake_server::impl::stats() const
     s.silent_closes = counters.silent_closes.load();
     s.drops_before_response = counters.drops_before_response.load();
     s.connections_refused_over_cap = counters.connections_refused_over_cap.load();
+    s.connections_open = open_connections.load();
+    s.idle_timeouts = counters.idle_timeouts.load();
+    s.header_timeouts = counters.header_timeouts.load();
     return s;
 }
 
@@ -514,11 +554,76 @@ asio::awaitable<void> fake_server::impl::revoke_loop()
     }
 }
 
+// A few sweeps per timeout: a connection is closed at most a quarter of its timeout late.
+asio::awaitable<void> fake_server::impl::sweep_loop()
+{
+    std::chrono::milliseconds shortest = std::chrono::milliseconds::max();
+    for (const auto timeout : {params.idle_timeout, params.header_timeout})
+        if (timeout > std::chrono::milliseconds::zero())
+            shortest = std::min(shortest, timeout);
+    if (shortest == std::chrono::milliseconds::max())
+        co_return;  // no timeout
+    const auto period = std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+    std::vector<std::shared_ptr<connection_base>> due;
+    for (;;) {
+        sweep_timer->expires_after(period);
+        co_await sweep_timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        if (sweep_stopped)
+            co_return;
+        const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+        {
+            std::lock_guard lock(mutex);
+            for (const auto& c : connections)
+                if (c->deadline.load(std::memory_order_relaxed) <= now)
+                    due.push_back(c);
+        }
+        // The connection decides on its own executor: it may have moved on meanwhile.
+        for (auto& c : due)
+            asio::post(c->executor(), [this, c, now] { expire(*c, now); });
+        due.clear();
+    }
+}
+
+void fake_server::impl::expire(connection_base& c, std::int64_t now)
+{
+    if (c.closed || c.deadline.load(std::memory_order_relaxed) > now)
+        return;
+    if (c.waiting == waiting_for::head)
+        counters.header_timeouts.fetch_add(1);
+    else
+        counters.idle_timeouts.fetch_add(1);
+    c.close();
+}
+
+void fake_server::impl::set_deadline(connection_base& c, waiting_for what, std::chrono::milliseconds timeout)
+{
+    c.waiting = what;
+    std::int64_t deadline = no_deadline;
+    if (what != waiting_for::nothing && timeout > std::chrono::milliseconds::zero()) {
+        const auto now = std::chrono::steady_clock::now();
+        // A timeout beyond the clock's range (centuries) is no deadline rather than an overflow.
+        const auto room =
+            std::chrono::floor<std::chrono::milliseconds>(std::chrono::steady_clock::time_point::max() - now);
+        if (timeout < room)
+            deadline = (now + timeout).time_since_epoch().count();
+    }
+    c.deadline.store(deadline, std::memory_order_relaxed);
+}
+
+// connection_limit, lowered by faults.max_connections when that is set (0: no cap at all).
+std::uint32_t fake_server::impl::connection_cap() const
+{
+    const std::uint32_t fault_cap = current_faults().max_connections;
+    if (params.connection_limit == 0 || fault_cap == 0)
+        return std::max(params.connection_limit, fault_cap);
+    return std::min(params.connection_limit, fault_cap);
+}
+
 void fake_server::impl::start_connection(tcp::socket socket)
 {
     // Only this strand adds connections, so the check and the increment cannot interleave
     // with another accept; a connection ending meanwhile only makes room.
-    const auto cap = current_faults().max_connections;
+    const auto cap = connection_cap();
     if (cap != 0 && open_connections.load() >= cap) {
         counters.connections_refused_over_cap.fetch_add(1);
         counters.connections_dropped.fetch_add(1);
@@ -641,15 +746,34 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
     }
 
     beast::flat_buffer buffer;
-    for (;;) {
-        http::request_parser<http::string_body, detail::arena_allocator<char>> parser(
-            std::piecewise_construct, std::make_tuple(), std::make_tuple(detail::arena_allocator<char>(conn->arena)));
-        parser.header_limit(header_limit);
-        parser.body_limit(self->params.max_body_bytes);
+    // The first request's head is due header_timeout after accept (after the handshake).
+    set_deadline(*conn, waiting_for::head, self->params.header_timeout);
+    for (bool first = true;; first = false) {
+        if (buffer.size() == 0) {
+            // Between requests: the first byte of the next one is due idle_timeout from now.
+            if (!first)
+                set_deadline(*conn, waiting_for::request, self->params.idle_timeout);
+            auto [read_ec, n] = co_await conn->io().async_read_some(buffer.prepare(beast::read_size(buffer, 65536)),
+                                                                    asio::as_tuple(asio::use_awaitable));
+            if (read_ec || conn->closed)
+                co_return;  // the client went away, or a deadline passed
+            buffer.commit(n);
+        }
 
-        auto [header_ec, header_bytes] = co_await http::async_read_header(conn->io(), buffer, parser,
-                                                                          asio::as_tuple(asio::use_awaitable));
-        boost::system::error_code ec = header_ec;
+        detail::request_parser parser(std::piecewise_construct, std::make_tuple(),
+                                      std::make_tuple(detail::arena_allocator<char>(conn->arena)));
+        detail::limit_request(parser, self->params.max_body_bytes);
+        // The head is usually whole in the buffer already: parsed there, no read operation.
+        boost::system::error_code ec = detail::parse_buffered_head(parser, buffer);
+        if (!ec && !parser.is_header_done()) {
+            // Its first byte has just come: the rest of the head is due header_timeout from now.
+            if (!first)
+                set_deadline(*conn, waiting_for::head, self->params.header_timeout);
+            auto [header_ec, header_bytes] = co_await http::async_read_header(conn->io(), buffer, parser,
+                                                                              asio::as_tuple(asio::use_awaitable));
+            ec = header_ec;
+        }
+        set_deadline(*conn, waiting_for::nothing, {});
         if (!ec && !conn->closed && !parser.is_done()) {
             if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
                 http::response<http::empty_body> go_on{http::status::continue_, 11};
@@ -717,13 +841,7 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
             && !co_await pause(*conn, faults.token_latency))
             co_return;
 
-        detail::service_reply reply = self->service.handle(detail::service_request{
-            .method = request.method_string(),
-            .target = target,
-            .authorization = request[http::field::authorization],
-            .content_type = request[http::field::content_type],
-            .body = request.body(),
-        });
+        detail::service_reply reply = self->service.handle(detail::service_request_of(request));
         in_flight.reset();
         // The form body may hold a password.
         if (is_token)

@@ -3,6 +3,7 @@
 #include <vovrest/detail/ascii.hpp>
 
 #include "form.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -243,7 +244,12 @@ private:
     {
         const token& t = next();
         if (t.kind == token_kind::lparen) {
+            if (depth_ == selection_rule::max_nesting)
+                return "selection rule nested deeper than " + std::to_string(selection_rule::max_nesting)
+                       + " parentheses";
+            ++depth_;
             auto r = parse_or();
+            --depth_;
             if (std::holds_alternative<std::string>(r))
                 return r;
             if (next().kind != token_kind::rparen)
@@ -274,6 +280,7 @@ private:
     std::vector<token> tokens_;
     std::span<const std::string_view> fields_;
     std::size_t pos_ = 0;
+    std::size_t depth_ = 0;  // parentheses open around the current token
 };
 
 int compare_cells(const cell& a, const cell& b)
@@ -357,6 +364,10 @@ std::variant<query_request, std::string> parse_query_string(std::string_view enc
     query_request request;
     for (const auto& [name, value] : *fields) {
         std::string v(trim(value));
+        const bool known = name == "select" || name == "from" || name == "where" || name == "order"
+                        || name == "orderby" || name == "limit" || name == "format";
+        if (known && !is_valid_utf8(v))
+            return "the query parameter " + name + " is not valid UTF-8";  // it would be echoed
         if (name == "select")
             request.select = v.empty() ? "*" : v;
         else if (name == "from")

@@ -44,6 +44,10 @@ std::string echo(const query_request& request);
 class selection_rule
 {
 public:
+    // Parentheses nested deeper than this are an error: the parser recurses once per level, and
+    // a `where` of a few thousand '(' (well within the header limit) would overflow the stack.
+    static constexpr std::size_t max_nesting = 64;
+
     // nullopt-like errors: a syntax error or an unknown field, as a message for errormsg.
     static std::variant<selection_rule, std::string> compile(std::string_view text,
                                                              std::span<const std::string_view> fields);

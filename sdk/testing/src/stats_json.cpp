@@ -29,6 +29,9 @@ std::string to_json(const fake_server_stats& s)
     o["duplicate_submissions"] = s.duplicate_submissions;
     o["connections_accepted"] = s.connections_accepted;
     o["connections_dropped"] = s.connections_dropped;
+    o["connections_open"] = s.connections_open;
+    o["idle_timeouts"] = s.idle_timeouts;
+    o["header_timeouts"] = s.header_timeouts;
     o["revocations"] = s.revocations;
     o["token_failures_injected"] = s.token_failures_injected;
     o["failures_injected"] = s.failures_injected;

@@ -137,15 +137,16 @@ TEST(FakeServerLifecycle, StatsRouteReportsEveryCounter)
     for (const char* name :
          {"token_requests", "tokens_issued", "rejected_credentials", "token_requests_in_flight_max",
           "unauthorized_by_reason", "requests_by_route", "requests", "jobs_created", "duplicate_submissions",
-          "connections_accepted", "connections_dropped", "revocations", "token_failures_injected",
-          "failures_injected", "closes_announced", "silent_closes", "drops_before_response",
-          "connections_refused_over_cap"})
+          "connections_accepted", "connections_dropped", "connections_open", "idle_timeouts", "header_timeouts",
+          "revocations", "token_failures_injected", "failures_injected", "closes_announced", "silent_closes",
+          "drops_before_response", "connections_refused_over_cap"})
         EXPECT_TRUE(stats.contains(name)) << name;
     EXPECT_EQ(stats.at("token_requests").as_int64(), 2);
     EXPECT_EQ(stats.at("tokens_issued").as_int64(), 1);
     EXPECT_EQ(stats.at("rejected_credentials").as_int64(), 1);
     EXPECT_EQ(stats.at("requests").as_int64(), 3);  // the control route is not a request
     EXPECT_EQ(stats.at("connections_accepted").as_int64(), 1);
+    EXPECT_EQ(stats.at("connections_open").as_int64(), 1);  // the one asking
     EXPECT_EQ(stats.at("requests_by_route").at("GET /api/v3/project/1/project").as_int64(), 1);
     EXPECT_EQ(stats.at("requests_by_route").at("POST /api/v3/token").as_int64(), 2);
 }

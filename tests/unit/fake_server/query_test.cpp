@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
+#include <string_view>
 
 namespace {
 
@@ -154,6 +156,41 @@ TEST(Query, CsvOfAResult)
 TEST(Query, ContainsOperator)
 {
     EXPECT_EQ(ids(run("select=idint&where=user~lic")), (ids_t{1000, 1003}));
+}
+
+std::string nested(std::size_t depth, std::string_view inner = "idint==1001")
+{
+    return std::string(depth, '(') + std::string(inner) + std::string(depth, ')');
+}
+
+TEST(Query, NestingUpToTheLimitIsAccepted)
+{
+    auto rule = selection_rule::compile(nested(selection_rule::max_nesting), fields);
+    ASSERT_TRUE(std::holds_alternative<selection_rule>(rule)) << std::get<std::string>(rule);
+    query_request request;
+    request.select = "idint";
+    request.where = nested(selection_rule::max_nesting);
+    table t = run_query(request, "jobs", fields, sample_rows());
+    EXPECT_EQ(t.errormsg, "");
+    EXPECT_EQ(ids(t), (ids_t{1001}));
+}
+
+TEST(Query, NestingBeyondTheLimitIsAnErrorNotACrash)
+{
+    // The parser recursed once per '(' without a bound: 100,000 of them overflowed the stack.
+    for (std::size_t depth : {std::size_t{100'000}, std::size_t{5'000}, selection_rule::max_nesting + 1}) {
+        for (const std::string& where : {nested(depth), std::string(depth, '(')}) {
+            auto rule = selection_rule::compile(where, fields);
+            ASSERT_TRUE(std::holds_alternative<std::string>(rule)) << depth;
+            EXPECT_EQ(std::get<std::string>(rule), "selection rule nested deeper than 64 parentheses");
+            query_request request;
+            request.where = where;
+            table t = run_query(request, "jobs", fields, sample_rows());
+            EXPECT_EQ(t.errormsg, "selection rule nested deeper than 64 parentheses");
+            EXPECT_TRUE(t.rows.empty());
+            EXPECT_TRUE(t.columns.empty());
+        }
+    }
 }
 
 }  // namespace

@@ -440,6 +440,23 @@ TEST_F(query_service_test, Errors)
     EXPECT_NE(r.error().find("nosuch"), std::string::npos);
 }
 
+// A `where` of 5,000 '(' fits in the server's 16 KiB header limit: it is a query error, answered
+// as every other one, and the server goes on serving.
+TEST_F(query_service_test, DeeplyNestedRuleIsAQueryError)
+{
+    std::string auth = login();
+    submit(auth, R"({"command":"a"})");
+    const std::string where(5'000, '(');
+    reply_view r = get("/api/v3/query?select=idint&where=" + where, auth);
+    ASSERT_EQ(r.reply.status, 200u);
+    EXPECT_EQ(r.body().at("errormsg").as_string(), "selection rule nested deeper than 64 parentheses");
+    EXPECT_TRUE(r.body().at("rows").as_array().empty());
+    r = get("/api/v3/query?select=idint&format=csv&where=" + where, auth);
+    EXPECT_EQ(r.reply.status, 400u);
+    EXPECT_EQ(r.error(), "selection rule nested deeper than 64 parentheses");
+    EXPECT_EQ(get("/api/v3/query?select=idint&where=((idint==1000))", auth).body().at("rows").as_array().size(), 1u);
+}
+
 TEST_F(query_service_test, Csv)
 {
     std::string auth = login();

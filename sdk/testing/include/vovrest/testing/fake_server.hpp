@@ -59,7 +59,8 @@ struct fake_faults
     /// answer: the client cannot know the outcome).
     double drop_before_response_fraction = 0.0;
     std::chrono::milliseconds revoke_every{0};     ///< revoke every token every T (0: never)
-    /// Cap on concurrent connections (0: none); connections over the cap are closed at once.
+    /// A lower cap on concurrent connections than fake_server_params::connection_limit, that can
+    /// be changed while running (0: none); connections over the cap are closed at once.
     std::uint32_t max_connections = 0;
     bool never_respond = false;                    ///< accept and read, never answer (timeouts)
 };
@@ -80,6 +81,14 @@ struct fake_server_params
     std::chrono::milliseconds job_run_time{200};              ///< RUNNING -> VALID / FAILED
     std::optional<std::chrono::milliseconds> forget_after;    ///< finished jobs forgotten after this (none: never)
     unsigned threads = 1;                                     ///< threads running the server
+    /// A kept-alive connection that sends no request for this long is closed without an answer
+    /// (0: never); counted in fake_server_stats::idle_timeouts.
+    std::chrono::milliseconds idle_timeout{60'000};
+    /// A request head not whole this long after its first byte (or, for the first request,
+    /// after accept and the TLS handshake) closes the connection (0: never).
+    std::chrono::milliseconds header_timeout{10'000};
+    /// Concurrent connections (0: no limit); those over it are closed at once (and counted).
+    std::uint32_t connection_limit = 1024;
     fake_tls_params tls;                                      ///< HTTPS, off by default
     fake_faults faults;                                       ///< faults at start, all off by default
     std::uint64_t seed = 1;                                   ///< for the fault fractions
@@ -101,6 +110,9 @@ struct fake_server_stats
     std::uint64_t duplicate_submissions = 0;  ///< the same command text submitted twice
     std::uint64_t connections_accepted = 0;  ///< connections accepted
     std::uint64_t connections_dropped = 0;    ///< closed by a fault knob or the connection cap
+    std::uint64_t connections_open = 0;      ///< open now (accepted, not yet closed)
+    std::uint64_t idle_timeouts = 0;         ///< connections closed by idle_timeout
+    std::uint64_t header_timeouts = 0;       ///< connections closed by header_timeout
     std::uint64_t revocations = 0;           ///< times every token was revoked
     // Faults that fired.
     std::uint64_t token_failures_injected = 0;  ///< token requests answered 503 (fail_first_token_requests)
@@ -108,7 +120,7 @@ struct fake_server_stats
     std::uint64_t closes_announced = 0;         ///< responses with Connection: close (close_fraction)
     std::uint64_t silent_closes = 0;            ///< connections closed silently (silent_close_fraction)
     std::uint64_t drops_before_response = 0;    ///< answers dropped (drop_before_response_fraction)
-    std::uint64_t connections_refused_over_cap = 0;  ///< connections closed over max_connections
+    std::uint64_t connections_refused_over_cap = 0;  ///< over connection_limit or max_connections
 };
 
 /// The fake Accelerator on a real socket: build it, start() it, point a session at url().
