@@ -1,10 +1,13 @@
 /// @file
 /// Accelerator jobs: the description submitted (job_spec), the id (job_id), a job's fields
 /// (job_record), and the calls on /api/v3/jobs: submit, get, field, stop, suspend, resume,
-/// modify, forget, wait. Coroutines on a session; they throw error_with_diagnostics.
+/// modify, forget, wait. Each call is a coroutine on a session that throws
+/// error_with_diagnostics, and an async_* form (jobs::async_get, ...) that takes any completion
+/// token and reports an error_code and a diagnostics instead.
 /// Arguments are taken by value, so a coroutine started with co_spawn owns them; the session must
-/// outlive it. Cancellation: each call follows the cancellation of the coroutine that awaits it,
-/// as session::execute() does (a cancelled call throws with boost::asio::error::operation_aborted).
+/// outlive it. Cancellation: each coroutine follows the cancellation of the coroutine that awaits
+/// it, as session::execute() does (a cancelled call throws with
+/// boost::asio::error::operation_aborted); each async_* form its token's cancellation slot.
 /// Thread-safety: the functions are as thread-safe as the session; the types are plain values.
 #pragma once
 
@@ -128,8 +131,9 @@ struct wait_result
 bool is_terminal(std::string_view status) noexcept;
 
 /// The calls on /api/v3/jobs. Each one is a coroutine on a session that throws
-/// error_with_diagnostics on failure (unless it takes `ec` and `diag`); the session must outlive
-/// it. Cancellation: the awaiting coroutine's cancellation reaches the request in flight.
+/// error_with_diagnostics on failure (unless it takes `ec` and `diag`), and an async_* form for
+/// any completion token that does not throw; the session must outlive it. Cancellation: the
+/// awaiting coroutine's (or the token's) cancellation reaches the request in flight.
 namespace jobs {
 
 /// Submits a job: POST /api/v3/jobs.

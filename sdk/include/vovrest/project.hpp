@@ -1,5 +1,6 @@
 /// @file
-/// What the Accelerator says about itself: the queue (project) name and the server version.
+/// What the Accelerator says about itself: the queue (project) name and the server version, as
+/// coroutines that throw, or with any completion token (async_project_name, async_server_version).
 /// Thread-safety: as the session's; any number of these may run at once.
 #pragma once
 

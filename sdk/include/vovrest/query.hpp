@@ -1,7 +1,8 @@
 /// @file
 /// vovrest::query — GET /api/v3/query built step by step:
 ///   query().select({"id", "status"}).from("jobs").where("status==VALID").order("id").limit(10)
-/// then `co_await run(s, q)` for a table, or `co_await run_text(s, q)` for the body as sent (CSV).
+/// then `co_await run(s, q)` for a table, or `co_await run_text(s, q)` for the body as sent (CSV);
+/// async_run and async_run_text do the same with any completion token.
 /// Thread-safety: query is a plain value; run and run_text are as thread-safe as the session.
 #pragma once
 
