@@ -1,10 +1,10 @@
 // The two ways a typed call's core runs (see detail/async_typed.hpp): spawned for a completion
 // handler, or inside the awaiting coroutine. Either way every step of the core reports errors as
 // values: the coroutine it runs in does not throw on cancellation while the core runs.
-#include "session_access.hpp"
-
 #include <vovrest/detail/async_typed.hpp>
+#include <vovrest/detail/operation_context.hpp>
 #include <vovrest/jobs.hpp>
+#include <vovrest/session.hpp>
 #include <vovrest/table.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -30,7 +30,7 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 // What the caller's cancellation slot and the spawned coroutine share. Touched only on the
-// operation's executor, which runs one handler at a time.
+// coroutine's strand.
 struct spawned_call
 {
     // Bound to the spawned coroutine's completion: co_spawn feeds it into the coroutine's
@@ -102,13 +102,18 @@ void complete(typed_handler<Result>& handler, typename typed_call<Result>::outco
 template <class Result>
 void launch_typed(session& s, typed_core<Result> core, typed_handler<Result> handler)
 {
-    auto ex = session_access::operation_executor(s);
-    auto call = std::make_shared<spawned_call>();
-
+    // The core runs on the session's executor, where its session calls run inside its frame.
+    // A cancellation goes into the coroutine's cancellation state, which must not be touched while
+    // the coroutine runs: a caller that can cancel gets a strand of its own (on an executor that
+    // may run several handlers at once, the coroutine could be running on another thread).
     auto caller_slot = asio::get_associated_cancellation_slot(handler);
+    asio::any_io_executor ex = s.get_executor();
+    if (caller_slot.is_connected())
+        ex = operation_context::serialized_executor(ex, operation_context::is_strand(ex));
+    auto call = std::make_shared<spawned_call>();
     if (caller_slot.is_connected())
     {
-        // The caller emits from its own context; the coroutine's state is only touched on its executor.
+        // The caller emits from its own context; the coroutine's state is only touched on its strand.
         caller_slot.assign([weak = std::weak_ptr<spawned_call>(call), ex](asio::cancellation_type type) {
             if (auto target = weak.lock())
                 asio::post(ex, [target, type] {
@@ -120,13 +125,18 @@ void launch_typed(session& s, typed_core<Result> core, typed_handler<Result> han
 
     auto handler_ex = asio::get_associated_executor(handler, ex);
     auto work = asio::prefer(handler_ex, asio::execution::outstanding_work.tracked);
-    auto completion = [handler = std::move(handler), caller_slot, work = std::move(work), call](
+    auto completion = [handler = std::move(handler), work = std::move(work), call](
                           std::exception_ptr failure, typename typed_call<Result>::outcome outcome) mutable {
-        if (caller_slot.is_connected())
-            caller_slot.clear();
         if (failure)
             outcome = failed_outcome<Result>(failure);
-        asio::dispatch(work, [h = std::move(handler), o = std::move(outcome)]() mutable { complete<Result>(h, o); });
+        asio::dispatch(work, [h = std::move(handler), o = std::move(outcome), call = std::move(call)]() mutable {
+            // Cleared where the caller emits, its handler's executor; `call` lives until then, so
+            // that a cancellation emitted meanwhile finds the (finished) coroutine's state.
+            auto handler_slot = asio::get_associated_cancellation_slot(h);
+            if (handler_slot.is_connected())
+                handler_slot.clear();
+            complete<Result>(h, o);
+        });
     };
     auto slot = call->signal.slot();
     asio::co_spawn(ex, spawned_entry<Result>(std::move(core), call),

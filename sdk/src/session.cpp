@@ -8,8 +8,6 @@
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/session.hpp>
 
-#include "session_access.hpp"
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -243,11 +241,6 @@ asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(req
     op->finish();
     co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
     co_return std::tuple<error_code, response>(ec, std::move(answer));
-}
-
-asio::any_io_executor detail::session_access::operation_executor(const session& s)
-{
-    return s.impl_->operation_executor();
 }
 
 asio::awaitable<void> session::authorize()

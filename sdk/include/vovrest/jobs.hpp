@@ -224,8 +224,8 @@ namespace jobs {
 // Each call above as an Asio asynchronous operation, with the session's conventions: non-throwing
 // (the error_code and `diag` say what failed; `diag` must live until completion); completion
 // runs on the token's associated executor; the session must outlive the operation. With
-// as_tuple(use_awaitable) the call runs inside the awaiting coroutine, and its session calls too
-// when that coroutine is on a strand or on a single_threaded session's executor.
+// as_tuple(use_awaitable) the call, and the session calls it makes, run inside the awaiting
+// coroutine's frame.
 // Cancellation, through the token's cancellation slot (for as_tuple(use_awaitable), the awaiting
 // coroutine's): terminal, partial and total, as the session's requests honour them: the call
 // ends with asio::error::operation_aborted, and a token renewal it waited for goes on for the

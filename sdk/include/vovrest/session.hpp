@@ -31,10 +31,6 @@
 
 namespace vovrest {
 
-namespace detail {
-struct session_access;
-}  // namespace detail
-
 /// One authenticated pipeline to one Accelerator: a keep-alive connection pool, one token shared
 /// by every call and renewed ahead of expiry exactly once at a time, deadlines and TLS.
 ///
@@ -219,7 +215,6 @@ public:
     static request json_request(http_method method, std::string path, const boost::json::value& body);
 
 private:
-    friend struct detail::session_access;
     using awaitable_tuple_t = decltype(boost::asio::as_tuple(boost::asio::use_awaitable));
     boost::asio::awaitable<std::tuple<boost::system::error_code, response>> execute_awaitable(request req,
                                                                                               diagnostics& diag);

@@ -159,7 +159,7 @@ struct deferred_driver
 };
 
 // co_await with as_tuple(use_awaitable) from a coroutine on `ex`: the io_context's executor, or
-// a strand (where the session's calls run inside the coroutine's frame).
+// a strand.
 struct awaitable_driver
 {
     asio::io_context& io;
@@ -539,6 +539,118 @@ TEST_F(typed_async, wait_cancelled_with_as_tuple_use_awaitable)
     io.run_for(20s);
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(result, asio::error::operation_aborted);
+}
+
+// Two threads run the io_context: never single_threaded, whatever the suite's mode.
+session_params two_threads(const testing::fake_server& server)
+{
+    session_params p = client_params(server);
+    p.single_threaded = false;
+    return p;
+}
+
+// The thread-safe default: an io_context run by two threads, many typed calls at once from
+// callbacks; each completes once, with its own result.
+TEST(typed_async_threads, concurrent_calls)
+{
+    testing::fake_server server(long_job_server());
+    server.start();
+    asio::io_context io;
+    session s(io.get_executor(), two_threads(server));
+    job_spec spec;
+    spec.command = "sleep 3600";
+    const job_id id = run_coroutine(io, jobs::submit(s, spec));
+
+    constexpr int calls = 64;
+    std::vector<diagnostics> diags(calls);
+    std::atomic<int> right{0};
+    std::atomic<int> done{0};
+    std::promise<void> all_done;
+    auto count = [&](bool correct) {
+        if (correct)
+            ++right;
+        if (++done == calls)
+            all_done.set_value();
+    };
+    for (int i = 0; i < calls; ++i)
+    {
+        if (i % 2 == 0)
+            jobs::async_get(s, id, diags[i], [&](error_code ec, job_record r) { count(!ec && r.id == id); });
+        else
+            async_project_name(s, diags[i], [&](error_code ec, std::string name) { count(!ec && name == "vovrest"); });
+    }
+    io.restart();
+    auto work = asio::make_work_guard(io);
+    std::thread first([&io] { io.run(); });
+    std::thread second([&io] { io.run(); });
+    const bool finished = all_done.get_future().wait_for(60s) == std::future_status::ready;  // a bound
+    work.reset();
+    s.shutdown();
+    if (!finished)
+        io.stop();
+    first.join();
+    second.join();
+    ASSERT_TRUE(finished);
+    EXPECT_EQ(right, calls);
+}
+
+// Waits on an io_context run by two threads, each handler on a strand of its own from which its
+// cancellation is emitted: every wait ends with operation_aborted after one poll.
+TEST(typed_async_threads, waits_cancelled_from_their_strands)
+{
+    testing::fake_server server(long_job_server());
+    server.start();
+    asio::io_context io;
+    session s(io.get_executor(), two_threads(server));
+    job_spec spec;
+    spec.command = "sleep 3600";
+    const job_id id = run_coroutine(io, jobs::submit(s, spec));
+
+    struct one_wait
+    {
+        explicit one_wait(asio::io_context& io) : strand(asio::make_strand(io)) {}
+        asio::strand<asio::io_context::executor_type> strand;
+        asio::cancellation_signal signal;
+        diagnostics diag;
+        error_code ec;
+    };
+    constexpr int waits = 16;
+    std::vector<std::unique_ptr<one_wait>> all;
+    std::atomic<int> done{0};
+    std::promise<void> all_done;
+    for (int i = 0; i < waits; ++i)
+    {
+        auto& w = *all.emplace_back(std::make_unique<one_wait>(io));
+        jobs::async_wait(s, id, std::chrono::hours(1), w.diag,
+                         asio::bind_cancellation_slot(w.signal.slot(),
+                                                      asio::bind_executor(w.strand, [&, w = &w](error_code ec, wait_result) {
+                                                          w->ec = ec;
+                                                          if (++done == waits)
+                                                              all_done.set_value();
+                                                      })));
+    }
+    io.restart();
+    auto work = asio::make_work_guard(io);
+    std::thread first([&io] { io.run(); });
+    std::thread second([&io] { io.run(); });
+    // Every wait has polled once (an hour between polls: no second poll).
+    const auto give_up = std::chrono::steady_clock::now() + 20s;  // a bound, not a pace
+    while (count_of(server.stats().requests_by_route, "GET /api/v3/jobs/{id}/{field}") < waits &&
+           std::chrono::steady_clock::now() < give_up)
+        std::this_thread::yield();
+    for (auto& w : all)
+        asio::post(w->strand, [w = w.get()] { w->signal.emit(asio::cancellation_type::terminal); });
+    const bool finished = all_done.get_future().wait_for(60s) == std::future_status::ready;  // a bound
+    work.reset();
+    s.shutdown();
+    if (!finished)
+        io.stop();
+    first.join();
+    second.join();
+    ASSERT_TRUE(finished);
+    for (const auto& w : all)
+        EXPECT_EQ(w->ec, asio::error::operation_aborted) << describe(w->ec, w->diag);
+    EXPECT_EQ(count_of(server.stats().requests_by_route, "GET /api/v3/jobs/{id}/{field}"), static_cast<std::uint64_t>(waits));
 }
 
 }  // namespace

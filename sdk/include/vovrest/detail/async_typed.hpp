@@ -1,11 +1,11 @@
 // The typed calls (project_name, jobs::get, run, ...) with any completion token. Each call has one
 // non-throwing core coroutine, `awaitable<pair<error_code, Result>>` (`awaitable<error_code>`
 // when it has no result) that fills the caller's diagnostics; async_typed makes it an Asio async
-// operation. With as_tuple(use_awaitable) the core runs inside the awaiting coroutine (its
-// session calls then decide for themselves whether they run in that frame too); with any other
-// token it is spawned on the session's operation executor and completes on the handler's
-// associated executor, cancelled through the handler's slot. co_spawn stays in the .cpp: one
-// entry point per result type, type-erased with any_completion_handler.
+// operation. With as_tuple(use_awaitable) the core runs inside the awaiting coroutine (and its
+// session calls inside that frame too); with any other token it is spawned on the session's
+// executor (on a strand of its own when the handler has a cancellation slot) and completes on
+// the handler's associated executor. co_spawn stays in the .cpp: one entry point per result
+// type, type-erased with any_completion_handler.
 #pragma once
 
 #include <boost/asio/any_completion_handler.hpp>
