@@ -1,6 +1,8 @@
-// callbacks: the SDK without coroutines. Every async_* call takes any Asio completion token; here
-// plain lambdas (each handler starts the next step: authorize, project, submit, read the job),
-// then asio::use_future from a thread that blocks on the answer while another thread runs I/O.
+// callbacks: the SDK without coroutines. Every async_* call, the session's and the typed API's
+// (async_project_name, jobs::async_submit, jobs::async_get, ...), takes any Asio completion
+// token; here plain lambdas (each handler starts the next step: authorize, project, submit, read
+// the job), then asio::use_future from a thread that blocks on the answer while another thread
+// runs I/O.
 // Usage: sample_callbacks [URL]   (URL defaults to $NC_URL; user $USER; password $VOV_PASSWORD or
 // a prompt without echo).
 #include <vovrest/vovrest.hpp>
@@ -37,18 +39,6 @@ struct steps
         }
         return ec.failed();
     }
-    // A table answer's first cell in `column`; a table with an errormsg is an error too.
-    bool cell(const vovrest::response& r, const char* column, std::string& out)
-    {
-        error_code ec;
-        const vovrest::table t = vovrest::table::parse(r.body, ec, diag);
-        if (!ec && t.empty())
-            ec = vovrest::error::bad_response;
-        if (failed(ec))
-            return false;
-        out = t.at(0, column).as_string();
-        return true;
-    }
 };
 
 void start(steps& st)
@@ -56,23 +46,20 @@ void start(steps& st)
     st.s.async_authorize(st.diag, [&st](error_code ec) {
         if (st.failed(ec))
             return;
-        st.s.async_get("/api/v3/project/1/project", {}, st.diag, [&st](error_code ec2, vovrest::response r) {
-            std::string project;
-            if (st.failed(ec2) || !st.cell(r, "PROJECT", project))
+        vovrest::async_project_name(st.s, st.diag, [&st](error_code ec2, std::string project) {
+            if (st.failed(ec2))
                 return;
             std::cout << "project: " << project << '\n';
             vovrest::job_spec spec;
             spec.command = "sleep 1";
-            st.s.async_post("/api/v3/jobs", vovrest::to_json(spec), st.diag, [&st](error_code ec3, vovrest::response a) {
-                const vovrest::job_id id = ec3 ? vovrest::job_id{} : vovrest::jobs::parse_submit_response(a, ec3, st.diag);
+            vovrest::jobs::async_submit(st.s, spec, st.diag, [&st](error_code ec3, vovrest::job_id id) {
                 if (st.failed(ec3))
                     return;
                 std::cout << "submitted: " << id << '\n';
-                st.s.async_get("/api/v3/jobs/" + id.to_string(), {}, st.diag, [&st](error_code ec4, vovrest::response j) {
-                    std::string status;
-                    if (st.failed(ec4) || !st.cell(j, "status", status))
+                vovrest::jobs::async_get(st.s, id, st.diag, [&st](error_code ec4, vovrest::job_record job) {
+                    if (st.failed(ec4))
                         return;
-                    std::cout << "status: " << status << '\n';
+                    std::cout << "status: " << job.status << '\n';
                     st.done.set_value(true);
                 });
             });
@@ -102,15 +89,15 @@ int main(int argc, char** argv)
         bool ok = chain.get();
 
         // use_future: this thread blocks while the loop thread does the I/O. (Never call get() on
-        // the thread that runs io: it would wait for itself.) Errors arrive as system_error.
+        // the thread that runs io: it would wait for itself.) Errors arrive as system_error; `diag`
+        // holds the rest.
         vovrest::diagnostics diag;
         try
         {
-            std::future<vovrest::response> answer = s.async_get("/api/v3/project/1/version", {}, diag, asio::use_future);
-            const vovrest::table version = vovrest::table::parse(answer.get().body);
-            std::cout << "version: " << version.at(0, "VERSION").as_string() << '\n';
+            std::future<std::string> version = vovrest::async_server_version(s, diag, asio::use_future);
+            std::cout << "version: " << version.get() << '\n';
         }
-        catch (const boost::system::system_error& e)  // error_with_diagnostics from parse() too
+        catch (const boost::system::system_error& e)
         {
             std::cerr << "callbacks: " << vovrest::describe(e.code(), diag) << '\n';
             ok = false;

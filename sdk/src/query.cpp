@@ -1,7 +1,11 @@
 #include "table_reply.hpp"
+#include "throwing_call.hpp"
 
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/query.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <string>
 #include <string_view>
@@ -9,6 +13,7 @@
 namespace vovrest {
 namespace {
 
+constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 constexpr std::string_view query_path = "/api/v3/query";
 
 query_params params_with_format(const query& q, query_format f)
@@ -109,17 +114,45 @@ std::string query::target() const
     return out;
 }
 
+namespace detail {
+
+boost::asio::awaitable<std::pair<boost::system::error_code, table>> run_query(session& s, query q, diagnostics& diag)
+{
+    std::pair<boost::system::error_code, table> outcome;
+    query_params params = params_with_format(q, query_format::json);
+    auto [failure, answer] = co_await s.async_get(std::string(query_path), std::move(params), diag, use_tuple);
+    if (failure)
+    {
+        outcome.first = failure;
+        co_return outcome;
+    }
+    outcome.second = table_from(answer, "GET", query_path, outcome.first, diag);
+    co_return outcome;
+}
+
+boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> run_query_text(session& s, query q,
+                                                                                        diagnostics& diag)
+{
+    std::pair<boost::system::error_code, std::string> outcome;
+    auto [failure, answer] = co_await s.async_get(std::string(query_path), q.params(), diag, use_tuple);
+    outcome.first = failure;
+    if (!failure)
+        outcome.second = std::move(answer.body);
+    co_return outcome;
+}
+
+}  // namespace detail
+
 boost::asio::awaitable<table> run(session& s, query q)
 {
-    query_params params = params_with_format(q, query_format::json);
-    response answer = co_await s.get(std::string(query_path), params);
-    co_return detail::table_from(answer, "GET", query_path);
+    return detail::call_or_throw<table>(
+        [&s, q = std::move(q)](diagnostics& diag) mutable { return async_run(s, std::move(q), diag, use_tuple); });
 }
 
 boost::asio::awaitable<std::string> run_text(session& s, query q)
 {
-    response answer = co_await s.get(std::string(query_path), q.params());
-    co_return std::move(answer.body);
+    return detail::call_or_throw<std::string>(
+        [&s, q = std::move(q)](diagnostics& diag) mutable { return async_run_text(s, std::move(q), diag, use_tuple); });
 }
 
 }  // namespace vovrest

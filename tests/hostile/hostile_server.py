@@ -229,9 +229,11 @@ class HostileServer:
     def stop(self):
         self.stopping.set()
         try:
-            self.listener.close()
+            # shutdown() wakes the accept() blocked in _accept_loop; close() alone would not.
+            self.listener.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        self.listener.close()
         with self.lock:
             connections = list(self.connections)
         for c in connections:

@@ -1,13 +1,17 @@
 /// @file
 /// Accelerator jobs: the description submitted (job_spec), the id (job_id), a job's fields
 /// (job_record), and the calls on /api/v3/jobs: submit, get, field, stop, suspend, resume,
-/// modify, forget, wait. Coroutines on a session; they throw error_with_diagnostics.
+/// modify, forget, wait. Each call is a coroutine on a session that throws
+/// error_with_diagnostics, and an async_* form (jobs::async_get, ...) that takes any completion
+/// token and reports an error_code and a diagnostics instead.
 /// Arguments are taken by value, so a coroutine started with co_spawn owns them; the session must
-/// outlive it. Cancellation: each call follows the cancellation of the coroutine that awaits it,
-/// as session::execute() does (a cancelled call throws with boost::asio::error::operation_aborted).
+/// outlive it. Cancellation: each coroutine follows the cancellation of the coroutine that awaits
+/// it, as session::execute() does (a cancelled call throws with
+/// boost::asio::error::operation_aborted); each async_* form its token's cancellation slot.
 /// Thread-safety: the functions are as thread-safe as the session; the types are plain values.
 #pragma once
 
+#include <vovrest/detail/async_typed.hpp>
 #include <vovrest/diagnostics.hpp>
 #include <vovrest/response.hpp>
 #include <vovrest/session.hpp>
@@ -24,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vovrest {
@@ -126,8 +131,9 @@ struct wait_result
 bool is_terminal(std::string_view status) noexcept;
 
 /// The calls on /api/v3/jobs. Each one is a coroutine on a session that throws
-/// error_with_diagnostics on failure (unless it takes `ec` and `diag`); the session must outlive
-/// it. Cancellation: the awaiting coroutine's cancellation reaches the request in flight.
+/// error_with_diagnostics on failure (unless it takes `ec` and `diag`), and an async_* form for
+/// any completion token that does not throw; the session must outlive it. Cancellation: the
+/// awaiting coroutine's (or the token's) cancellation reaches the request in flight.
 namespace jobs {
 
 /// Submits a job: POST /api/v3/jobs.
@@ -190,6 +196,155 @@ job_id parse_submit_response(std::string_view body);
 /// The same without throwing; falls back on a `Location: /api/v3/jobs/<id>` header when the body
 /// holds no id. On failure `ec` is error::bad_response and the id is job_id{}.
 job_id parse_submit_response(const response& answer, boost::system::error_code& ec, diagnostics& diag);
+
+}  // namespace jobs
+
+// The one implementation of each call: never throws (allocation failures aside), fills `diag`.
+namespace detail {
+boost::asio::awaitable<std::pair<boost::system::error_code, job_id>> submit_job(session& s, job_spec spec,
+                                                                                diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, job_record>> get_job(session& s, job_id id,
+                                                                                 diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> job_field(session& s, job_id id,
+                                                                                    std::string name,
+                                                                                    diagnostics& diag);
+// `action` is "stop", "suspend" or "resume" (a literal: the view is kept until the call ends).
+boost::asio::awaitable<boost::system::error_code> control_job(session& s, job_id id, std::string_view action,
+                                                              diagnostics& diag);
+boost::asio::awaitable<boost::system::error_code> modify_job(session& s, job_id id, boost::json::object fields,
+                                                             diagnostics& diag);
+boost::asio::awaitable<boost::system::error_code> forget_job(session& s, job_id id, diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, wait_result>> wait_job(
+    session& s, job_id id, std::chrono::steady_clock::duration poll_interval, diagnostics& diag);
+}  // namespace detail
+
+namespace jobs {
+
+// ---- Any completion token (callbacks, use_future, deferred, use_awaitable, as_tuple) ----
+// Each call above as an Asio asynchronous operation, with the session's conventions: non-throwing
+// (the error_code and `diag` say what failed; `diag` must live until completion); completion
+// runs on the token's associated executor; the session must outlive the operation. With
+// as_tuple(use_awaitable) the call, and the session calls it makes, run inside the awaiting
+// coroutine's frame.
+// Cancellation, through the token's cancellation slot (for as_tuple(use_awaitable), the awaiting
+// coroutine's): terminal, partial and total, as the session's requests honour them: the call
+// ends with asio::error::operation_aborted, and a token renewal it waited for goes on for the
+// other callers. A request that changes the job (submit, stop, suspend, resume, modify, forget)
+// cancelled after its bytes left may have been carried out.
+
+/// submit() with any completion token: POST /api/v3/jobs, completing with
+/// `void(boost::system::error_code, job_id)`. A job with no command is error::bad_request before
+/// anything is sent; a lost answer is error::outcome_unknown (never resent: the server may have
+/// the job); the id is job_id{} on failure. `diag` must live until completion.
+template <class CompletionToken>
+auto async_submit(session& s, job_spec spec, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<job_id>(s, std::forward<CompletionToken>(token),
+                                                [&s, spec = std::move(spec), &diag]() mutable {
+                                                    return vovrest::detail::submit_job(s, std::move(spec), diag);
+                                                });
+}
+
+/// get() with any completion token: GET /api/v3/jobs/{id}, completing with
+/// `void(boost::system::error_code, job_record)`. An unknown or forgotten job is
+/// error::not_found. `diag` must live until completion.
+template <class CompletionToken>
+auto async_get(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<job_record>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
+        return vovrest::detail::get_job(s, id, diag);
+    });
+}
+
+/// field() with any completion token: GET /api/v3/jobs/{id}/{name}, completing with
+/// `void(boost::system::error_code, std::string)`. An unknown field is error::query_failed.
+/// `diag` must live until completion.
+template <class CompletionToken>
+auto async_field(session& s, job_id id, std::string name, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<std::string>(s, std::forward<CompletionToken>(token),
+                                                     [&s, id, name = std::move(name), &diag]() mutable {
+                                                         return vovrest::detail::job_field(s, id, std::move(name),
+                                                                                           diag);
+                                                     });
+}
+
+/// stop() with any completion token: PUT /api/v3/jobs/{id} {"action": "stop"}, completing with
+/// `void(boost::system::error_code)`. `diag` must live until completion.
+template <class CompletionToken>
+auto async_stop(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
+        return vovrest::detail::control_job(s, id, "stop", diag);
+    });
+}
+
+/// suspend() with any completion token: PUT /api/v3/jobs/{id} {"action": "suspend"}, completing
+/// with `void(boost::system::error_code)`. A finished job is error::bad_request. `diag` must live
+/// until completion.
+template <class CompletionToken>
+auto async_suspend(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
+        return vovrest::detail::control_job(s, id, "suspend", diag);
+    });
+}
+
+/// resume() with any completion token: PUT /api/v3/jobs/{id} {"action": "resume"}, completing
+/// with `void(boost::system::error_code)`. A finished job is error::bad_request. `diag` must live
+/// until completion.
+template <class CompletionToken>
+auto async_resume(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
+        return vovrest::detail::control_job(s, id, "resume", diag);
+    });
+}
+
+/// modify() with any completion token: PATCH /api/v3/jobs/{id} with the members to change,
+/// completing with `void(boost::system::error_code)`. `diag` must live until completion.
+template <class CompletionToken>
+auto async_modify(session& s, job_id id, boost::json::object fields, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token),
+                                              [&s, id, fields = std::move(fields), &diag]() mutable {
+                                                  return vovrest::detail::modify_job(s, id, std::move(fields), diag);
+                                              });
+}
+
+/// forget() with any completion token: DELETE /api/v3/jobs/{id}, completing with
+/// `void(boost::system::error_code)`. A job already forgotten is error::not_found. `diag` must
+/// live until completion.
+template <class CompletionToken>
+auto async_forget(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
+        return vovrest::detail::forget_job(s, id, diag);
+    });
+}
+
+/// wait() with any completion token: polls the job's status every `poll_interval` until VALID
+/// or FAILED, or until the server no longer knows the job (job_end::forgotten, not an error),
+/// completing with `void(boost::system::error_code, wait_result)`. Any other failure of a poll
+/// ends the wait with its error. Cancellation (terminal, partial, total) ends the wait at once,
+/// during a poll or between polls, with asio::error::operation_aborted. `diag` must live until
+/// completion.
+template <class CompletionToken>
+auto async_wait(session& s, job_id id, std::chrono::steady_clock::duration poll_interval, diagnostics& diag,
+                CompletionToken&& token)
+{
+    return vovrest::detail::async_typed<wait_result>(s, std::forward<CompletionToken>(token),
+                                                     [&s, id, poll_interval, &diag] {
+                                                         return vovrest::detail::wait_job(s, id, poll_interval, diag);
+                                                     });
+}
+
+/// async_wait() polling once a second.
+template <class CompletionToken>
+auto async_wait(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
+{
+    return async_wait(s, id, std::chrono::seconds(1), diag, std::forward<CompletionToken>(token));
+}
 
 }  // namespace jobs
 

@@ -1,20 +1,25 @@
 /// @file
 /// vovrest::query — GET /api/v3/query built step by step:
 ///   query().select({"id", "status"}).from("jobs").where("status==VALID").order("id").limit(10)
-/// then `co_await run(s, q)` for a table, or `co_await run_text(s, q)` for the body as sent (CSV).
+/// then `co_await run(s, q)` for a table, or `co_await run_text(s, q)` for the body as sent (CSV);
+/// async_run and async_run_text do the same with any completion token.
 /// Thread-safety: query is a plain value; run and run_text are as thread-safe as the session.
 #pragma once
 
+#include <vovrest/detail/async_typed.hpp>
+#include <vovrest/diagnostics.hpp>
 #include <vovrest/request.hpp>
 #include <vovrest/session.hpp>
 #include <vovrest/table.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vovrest {
@@ -83,5 +88,40 @@ boost::asio::awaitable<table> run(session& s, query q);
 /// @throws error_with_diagnostics any error of session::execute().
 /// Cancellation: follows the awaiting coroutine's. The session must outlive the call.
 boost::asio::awaitable<std::string> run_text(session& s, query q);
+
+namespace detail {
+// The one implementation of each: never throws (allocation failures aside), fills `diag`.
+boost::asio::awaitable<std::pair<boost::system::error_code, table>> run_query(session& s, query q, diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> run_query_text(session& s, query q,
+                                                                                        diagnostics& diag);
+}  // namespace detail
+
+/// run() with any completion token (callbacks, use_future, deferred, use_awaitable, as_tuple),
+/// completing with `void(boost::system::error_code, table)`. Non-throwing: the error_code and
+/// `diag` say what failed (error::query_failed with the server's errormsg, the table then as
+/// parsed; error::bad_response when the answer is not a table); `diag` must live until
+/// completion, and the session too. Completion runs on the token's associated executor.
+/// Cancellation: the request's (terminal, partial, total, through the token's slot), which ends
+/// the call with asio::error::operation_aborted.
+template <class CompletionToken>
+auto async_run(session& s, query q, diagnostics& diag, CompletionToken&& token)
+{
+    return detail::async_typed<table>(s, std::forward<CompletionToken>(token),
+                                      [&s, q = std::move(q), &diag]() mutable {
+                                          return detail::run_query(s, std::move(q), diag);
+                                      });
+}
+
+/// run_text() with any completion token, completing with
+/// `void(boost::system::error_code, std::string)`: the body as the server sent it, unchecked;
+/// otherwise as async_run().
+template <class CompletionToken>
+auto async_run_text(session& s, query q, diagnostics& diag, CompletionToken&& token)
+{
+    return detail::async_typed<std::string>(s, std::forward<CompletionToken>(token),
+                                            [&s, q = std::move(q), &diag]() mutable {
+                                                return detail::run_query_text(s, std::move(q), diag);
+                                            });
+}
 
 }  // namespace vovrest
