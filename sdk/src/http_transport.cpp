@@ -133,11 +133,11 @@ struct http_transport::impl
         if (!params.tls.ca_file.empty())
             ctx.load_verify_file(params.tls.ca_file, ec);
         if (ec)
-            throw error_with_diagnostics(error::tls_failed, {0, "cannot load ca_file " + params.tls.ca_file, {}, {}});
+            throw error_with_diagnostics(error::tls_failed, {0, "cannot load ca_file " + params.tls.ca_file, {}, {}, {}});
         if (!params.tls.ca_dir.empty())
             ctx.add_verify_path(params.tls.ca_dir, ec);
         if (ec)
-            throw error_with_diagnostics(error::tls_failed, {0, "cannot use ca_dir " + params.tls.ca_dir, {}, {}});
+            throw error_with_diagnostics(error::tls_failed, {0, "cannot use ca_dir " + params.tls.ca_dir, {}, {}, {}});
         return ctx;
     }
 

@@ -52,7 +52,7 @@ asio::awaitable<job_id> submit(session& s, job_spec spec, error_code& ec, diagno
     if (body["command"].get_string().empty())
     {
         ec = error::bad_request;
-        diag = diagnostics{0, "the job has no command", "POST", std::string(jobs_path)};
+        diag = diagnostics{0, "the job has no command", "POST", std::string(jobs_path), {}};
         co_return job_id{};
     }
     auto [failure, answer] = co_await s.async_post(std::string(jobs_path), body, diag, asio::as_tuple(asio::use_awaitable));
@@ -82,7 +82,7 @@ asio::awaitable<job_record> get(session& s, job_id id)
     const table& t = record.fields;
     if (t.empty())
         throw error_with_diagnostics(error::not_found, diagnostics{answer.status, "no row for job " + id.to_string(),
-                                                                   "GET", path});
+                                                                   "GET", path, {}});
     record.id = id;
     if (auto column = t.column_index("idint"))
         record.id = job_id(t.at(0, *column).try_int().value_or(id.value()));

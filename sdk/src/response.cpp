@@ -18,7 +18,7 @@ boost::json::value response::json() const
     boost::system::error_code ec;
     auto value = boost::json::parse(body, ec);
     if (ec)
-        throw error_with_diagnostics(error::bad_response, {status, "the body is not JSON: " + ec.message(), {}, {}});
+        throw error_with_diagnostics(error::bad_response, {status, "the body is not JSON: " + ec.message(), {}, {}, {}});
     return value;
 }
 

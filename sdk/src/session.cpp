@@ -42,9 +42,9 @@ base_url checked_url(const session_params& params)
     error_code ec;
     auto url = parse_base_url(params.url, ec);
     if (!url)
-        throw error_with_diagnostics(error::invalid_url, {0, "cannot use '" + params.url + "' as scheme://host:port", {}, {}});
+        throw error_with_diagnostics(error::invalid_url, {0, "cannot use '" + params.url + "' as scheme://host:port", {}, {}, {}});
     if (params.require_https && !url->https)
-        throw error_with_diagnostics(error::https_required, {0, "require_https is set and the URL is http://", {}, {}});
+        throw error_with_diagnostics(error::https_required, {0, "require_https is set and the URL is http://", {}, {}, {}});
     return *url;
 }
 

@@ -102,7 +102,7 @@ job_id parse_submit_response(std::string_view body)
     std::string why;
     if (auto id = id_in_body(body, why))
         return *id;
-    throw error_with_diagnostics(error::bad_response, diagnostics{0, std::move(why), "POST", "/api/v3/jobs"});
+    throw error_with_diagnostics(error::bad_response, diagnostics{0, std::move(why), "POST", "/api/v3/jobs", {}});
 }
 
 job_id parse_submit_response(const response& answer, boost::system::error_code& ec, diagnostics& diag)

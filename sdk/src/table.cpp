@@ -133,7 +133,7 @@ std::string parse_into(std::string_view body, std::int64_t& startrow, std::int64
 
 [[noreturn]] void throw_bad_response(std::string text)
 {
-    throw error_with_diagnostics(error::bad_response, diagnostics{0, std::move(text), {}, {}});
+    throw error_with_diagnostics(error::bad_response, diagnostics{0, std::move(text), {}, {}, {}});
 }
 
 }  // namespace
@@ -230,7 +230,7 @@ table_cell table::at(std::size_t row, std::string_view column) const
 void table::check() const
 {
     if (!errormsg_.empty())
-        throw error_with_diagnostics(error::query_failed, diagnostics{0, errormsg_, {}, {}});
+        throw error_with_diagnostics(error::query_failed, diagnostics{0, errormsg_, {}, {}, {}});
 }
 
 }  // namespace vovrest
