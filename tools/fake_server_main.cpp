@@ -56,6 +56,8 @@ Jobs:
   --job-schedule-delay DURATION   time a job stays SCHEDULED (default 50ms)
   --job-run-time DURATION         time a job stays RUNNING (default 200ms)
   --forget-after DURATION         finished jobs are forgotten after this (default: never)
+  --state-file FILE               keep the jobs in FILE and start from it: a server restarted
+                                  with the same file (and --listen port) has the same jobs
 
 Faults (all off by default; each is counted in GET /__fake/stats):
   --latency DURATION              delay before every response
@@ -241,6 +243,8 @@ options parse(int argc, char** argv)
             p.job_run_time = duration_value(arg, value());
         } else if (arg == "--forget-after") {
             p.forget_after = duration_value(arg, value());
+        } else if (arg == "--state-file") {
+            p.state_file = std::string(value());
         } else if (arg == "--latency") {
             f.latency = duration_value(arg, value());
         } else if (arg == "--token-latency") {

@@ -65,7 +65,7 @@ job_store::submitted job_store::submit(std::string user, job_spec spec, steady_t
 {
     submitted result;
     result.id = next_id_++;
-    result.duplicate = !commands_seen_.insert(spec.command).second;
+    result.duplicate = !submissions_seen_.insert(spec.command + '\n' + spec.jobname).second;
     job j;
     j.id = result.id;
     j.user = std::move(user);

@@ -78,7 +78,7 @@ public:
     struct submitted
     {
         std::int64_t id = 0;
-        bool duplicate = false;  // this exact command text was submitted before
+        bool duplicate = false;  // a job with this command and jobname was created before
     };
     submitted submit(std::string user, job_spec spec, steady_time now, std::chrono::system_clock::time_point wall_now);
 
@@ -116,7 +116,7 @@ private:
     std::int64_t next_id_ = first_id;
     std::map<std::int64_t, job> jobs_;
     std::priority_queue<event, std::vector<event>, std::greater<>> events_;
-    std::unordered_set<std::string> commands_seen_;
+    std::unordered_set<std::string> submissions_seen_;  // command + '\n' + jobname of every job created
 };
 
 }  // namespace vovrest::testing::detail

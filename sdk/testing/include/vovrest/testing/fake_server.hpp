@@ -37,6 +37,9 @@ struct fake_faults
 {
     std::chrono::milliseconds latency{0};          // added before every response
     std::chrono::milliseconds token_latency{0};    // added before token responses only
+    std::chrono::milliseconds answer_delay{0};     // added after a request is carried out, before
+                                                   // its answer: a crash() in between loses the
+                                                   // answer of work done
     std::uint64_t fail_first_token_requests = 0;   // the first N token requests get 503
     double fail_fraction = 0.0;                    // share of API requests answered 503 + Retry-After
     std::chrono::seconds retry_after{1};           // value of that Retry-After header
@@ -68,6 +71,13 @@ struct fake_server_params
     fake_tls_params tls;
     fake_faults faults;
     std::uint64_t seed = 1;                                   // for the fault fractions
+    std::size_t max_query_rows = 0;                           // rows per query answer at most,
+                                                              // whatever its limit (0: no cap)
+    // Keeps the jobs in this file (a journal, appended and flushed before each change is
+    // answered) and starts from it: a server restarted with the same file, in this process or
+    // another, has the same jobs, ids and jobs_created / duplicate_submissions counts. Empty:
+    // memory only.
+    std::string state_file;
 };
 
 struct fake_server_stats
@@ -81,7 +91,9 @@ struct fake_server_stats
     std::map<std::string, std::uint64_t> requests_by_route;       // e.g. "POST /api/v3/jobs"
     std::uint64_t requests = 0;
     std::uint64_t jobs_created = 0;
-    std::uint64_t duplicate_submissions = 0;  // the same command text submitted twice
+    std::uint64_t duplicate_submissions = 0;  // jobs created with the command and jobname of a job
+                                              // created before (a resubmission of a job that was
+                                              // never created is not one)
     std::uint64_t connections_accepted = 0;
     std::uint64_t connections_dropped = 0;    // closed by a fault knob or the connection cap
     std::uint64_t revocations = 0;
@@ -92,6 +104,7 @@ struct fake_server_stats
     std::uint64_t silent_closes = 0;
     std::uint64_t drops_before_response = 0;
     std::uint64_t connections_refused_over_cap = 0;
+    std::uint64_t answers_lost_to_crash = 0;  // requests carried out whose answer crash() lost
 };
 
 class fake_server
@@ -102,8 +115,14 @@ public:
     fake_server(const fake_server&) = delete;
     fake_server& operator=(const fake_server&) = delete;
 
-    void start();  // binds, listens and runs the server threads; throws on failure
+    // Binds, listens and runs the server threads; throws on failure. After stop() or crash() it
+    // listens on the same port again (the jobs were kept): a restart.
+    void start();
     void stop();   // closes every connection and joins the threads; idempotent
+    // Stops as a crashed server does: every connection is reset, every request in flight is
+    // lost, also one already carried out (its job exists, its answer never comes). The jobs are
+    // kept for start(). Idempotent; a no-op when not running.
+    void crash();
 
     std::string url() const;                    // e.g. "http://127.0.0.1:41234"
     std::uint16_t port() const;
