@@ -112,6 +112,22 @@ boost::asio::awaitable<job_id> submit(session& s, job_spec spec);
 boost::asio::awaitable<job_id> submit(session& s, job_spec spec, boost::system::error_code& ec,
                                       diagnostics& diag);
 
+/// How submit(session&, job_spec, reconcile_tag) tags its job (as submit_many tags each job).
+/// Thread-safety: a plain value.
+struct reconcile_tag
+{
+    /// The job's jobname is unique (nobody else uses it): it is the tag, sent unchanged.
+    /// Otherwise the job is sent as "<jobname>.<prefix>-<random>-0" ("<prefix>-<random>-0"
+    /// without a jobname).
+    bool jobname_unique = false;
+    std::string prefix = "vovrest";  ///< 1 to 32 characters from [A-Za-z0-9_-]
+};
+/// Exactly-once submission of one job: a lost answer is settled by query (found: its id; not
+/// found: submitted again) instead of ending error::outcome_unknown, which is then thrown only
+/// when the query itself keeps failing. A connection failure waits and tries again like
+/// submit_many does. Throws error_with_diagnostics.
+boost::asio::awaitable<job_id> submit(session& s, job_spec spec, reconcile_tag tag);
+
 // GET /api/v3/jobs/{id}. An unknown or forgotten job is error::not_found.
 boost::asio::awaitable<job_record> get(session& s, job_id id);
 // GET /api/v3/jobs/{id}/{name}: one field as text. An unknown field is error::query_failed.

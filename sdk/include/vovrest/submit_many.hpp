@@ -101,8 +101,10 @@ struct submit_many_options
     /// A job with a jobname of its own is sent as "<jobname>.<tag>" ("nightly.vovrest-3fa9c2d18b04-17").
     /// 1 to 32 characters from [A-Za-z0-9_-]; anything else is error::invalid_argument.
     std::string tag_prefix = "vovrest";
-    /// Reconcile while the batch still runs once this many lost answers wait (0: only at the end).
-    std::size_t reconcile_after_unknowns = 256;
+    /// Reconcile while the batch still runs once this many lost answers wait (0: only at the
+    /// end). Each such round reads the batch's jobs sent so far; a long batch is reconciled
+    /// before the server may forget its first jobs.
+    std::size_t reconcile_after_unknowns = 1000;
     /// How many times one job is looked for. A job not found is submitted again after each look
     /// but the last; not found the last time, it failed (it was certainly not created).
     unsigned max_reconcile_rounds = 6;

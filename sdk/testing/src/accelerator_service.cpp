@@ -314,6 +314,26 @@ std::string random_hex(std::size_t bytes)
     return out;
 }
 
+// The job fields a query can read: every one for select=*, else those whose name appears in
+// its select, where or order (a superset is harmless: "id" is in "idint").
+job_store::field_mask fields_named_in(const query_request& q)
+{
+    job_store::field_mask mask;
+    const std::string select(q.select.begin(), q.select.end());
+    if (select.find('*') != std::string::npos) {
+        mask.set();
+        return mask;
+    }
+    std::string text = select + ' ' + q.where + ' ' + q.order;
+    for (auto& c : text)
+        c = ascii_lower(c);
+    const auto names = job_store::fields();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (text.find(names[i]) != std::string::npos)
+            mask.set(i);
+    return mask;
+}
+
 // ---- job bodies ----
 
 std::string as_text(const json::value& v)
@@ -944,7 +964,21 @@ service_reply accelerator_service::handle(const service_request& request)
             std::lock_guard lock(s.mutex);
             auto now = s.clock.steady();
             s.jobs.advance(now);
-            rows = s.jobs.rows(now);
+            // The rule is applied while the rows are built, so that only the matching ones are
+            // kept; run_query applies it again (and reports a broken rule).
+            auto rule = selection_rule::compile(q.where, job_store::fields());
+            std::function<bool(const std::vector<cell>&)> keep;
+            if (const auto* compiled = std::get_if<selection_rule>(&rule))
+                keep = [compiled](const std::vector<cell>& row) { return compiled->matches(row); };
+            // Rows come in idint order: with no other order asked for, the first `limit` matches
+            // are the answer, and the rest need not be built.
+            std::size_t first_rows = 0;
+            std::string order = q.order;
+            for (auto& c : order)
+                c = ascii_lower(c);
+            if (order.empty() || order == "idint" || order == "idint asc")
+                first_rows = static_cast<std::size_t>(parse_job_id(q.limit).value_or(0));
+            rows = s.jobs.rows(now, fields_named_in(q), keep, first_rows);
         }
         table t = run_query(q, "jobs", job_store::fields(), std::move(rows));
         if (q.format == query_format::json)
