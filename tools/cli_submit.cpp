@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -21,21 +23,25 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::string_view submit_help = R"help(usage: vovrest [options] submit [--rundir D] [--jobname N] [--resources R] [--] COMMAND [ARG...]
-       vovrest [options] submit --file FILE [--concurrency N] [--summary]
-                                [--rundir D] [--jobname N] [--resources R]
+       vovrest [options] submit --file FILE [--concurrency N] [--summary] [--no-reconcile]
+                                [--tag PREFIX] [--rundir D] [--jobname N] [--resources R]
 
 The first form submits one job and prints its id. A single COMMAND word is sent as the command
 line it holds ("make -j4 && ./test"); several words are quoted for /bin/sh and joined.
 
 The second form submits one job per line of FILE (- for standard input; empty lines and lines
 starting with # are skipped), N at a time (default 32) through one session, and prints one line
-per job in the order of the file: its id, or "error: <reason>", or "error: outcome unknown"
-when the answer was lost and the server may have the job (it is never resent; see
-docs/reconciling-unknown-outcomes.md). With --jobname N each job is named N-<line number>, which
-is what makes an unknown outcome easy to check. A progress bar is drawn on stderr when it is a
-terminal; --summary adds one JSON line on stderr:
-  {"submitted":..,"failed":..,"unknown":..,"seconds":..,"jobs_per_s":..,"token_requests":..,"replays":..}
-The exit status is 0 only when every job was submitted.
+per job in the order of the file: its id, or "error: <reason>". Every job is created exactly
+once: each carries a tag in its jobname, PREFIX-<batch>-<index> (PREFIX from --tag, default
+vovrest; with --jobname N: N-<line number>.PREFIX-<batch>-<index>), and a job whose answer was
+lost is looked for by that tag, then submitted again only if it does not exist (see
+docs/reconciling-unknown-outcomes.md). --no-reconcile sends the jobnames as given and prints
+"error: outcome unknown" for a lost answer (the server may have the job; it is never resent).
+A progress bar is drawn on stderr when it is a terminal; --summary adds one JSON line on stderr:
+  {"created":..,"reconciled_found":..,"resubmitted":..,"failed":..,"unknown":..,"seconds":..,
+   "jobs_per_s":..,"token_requests":..,"replays":..}
+(created counts every job with an id, those found by query included). The exit status is 0
+only when every job was created.
 )help";
 
 struct submit_options
@@ -45,6 +51,8 @@ struct submit_options
     std::string file;
     std::size_t concurrency = 32;
     bool summary = false;
+    bool reconcile = true;
+    std::string tag;  // empty: the SDK's default prefix
 };
 
 // A line of the file without its surrounding blanks; empty for lines to skip.
@@ -109,12 +117,18 @@ asio::awaitable<int> run_file(session& s, submit_options o)
     const auto start = std::chrono::steady_clock::now();
     submit_many_options options;
     options.concurrency = o.concurrency;
+    options.reconcile = o.reconcile;
+    if (!o.tag.empty())
+        options.tag_prefix = o.tag;
     std::shared_ptr<progress_bar> bar;
     if (::isatty(STDERR_FILENO) && !specs.empty())
-    {
         bar = std::make_shared<progress_bar>(stderr);
-        options.on_progress = [bar](const submit_progress& p) { bar->update(p); };
-    }
+    auto last = std::make_shared<submit_progress>();
+    options.on_progress = [bar, last](const submit_progress& p) {
+        *last = p;
+        if (bar)
+            bar->update(p);
+    };
     const std::vector<submit_result> results = co_await submit_many(s, specs, std::move(options));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -144,7 +158,9 @@ asio::awaitable<int> run_file(session& s, submit_options o)
     {
         const auto counters = s.counters();
         boost::json::object line;
-        line["submitted"] = total.succeeded;
+        line["created"] = total.succeeded;
+        line["reconciled_found"] = last->found;
+        line["resubmitted"] = last->resubmitted;
         line["failed"] = total.failed;
         line["unknown"] = total.unknown;
         line["seconds"] = seconds;
@@ -184,6 +200,17 @@ runner parse_submit(arguments& args, command_needs& needs)
         }
         else if (args.flag("--summary"))
             o.summary = true;
+        else if (args.flag("--no-reconcile"))
+            o.reconcile = false;
+        else if (auto tag = args.option("--tag"))
+        {
+            o.tag = *tag;
+            const bool word = std::all_of(o.tag.begin(), o.tag.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+            });
+            if (o.tag.empty() || o.tag.size() > 32 || !word)
+                throw usage_error("submit: --tag: 1 to 32 characters from A-Z a-z 0-9 _ -");
+        }
         else if (args.flag("--"))
         {
             o.command = args.rest();
@@ -204,8 +231,8 @@ runner parse_submit(arguments& args, command_needs& needs)
         needs.reads_stdin = o.file == "-";
         return [o](session& s) { return run_file(s, o); };
     }
-    if (concurrency_given || o.summary)
-        throw usage_error("submit: --concurrency and --summary go with --file");
+    if (concurrency_given || o.summary || !o.reconcile || !o.tag.empty())
+        throw usage_error("submit: --concurrency, --summary, --no-reconcile and --tag go with --file");
     if (o.command.empty())
         throw usage_error("submit: the command is missing (submit -- COMMAND ARGS..., or --file FILE)");
     job_spec spec = o.common;

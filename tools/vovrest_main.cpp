@@ -32,8 +32,8 @@ Commands (each has --help):
   query --select F,.. [--from jobs] [--where RULE] [--order F] [--limit N] [--format json|csv|table]
   submit [--rundir D] [--jobname N] [--resources R] -- COMMAND ARGS...
                               submit one job, print its id
-  submit --file FILE [--concurrency N] [--summary]
-                              submit one job per line, print one line per job
+  submit --file FILE [--concurrency N] [--summary] [--no-reconcile] [--tag PREFIX]
+                              submit one job per line exactly once, print one line per job
   job info|stop|suspend|resume|forget|wait ID
 
 Options (before the command):
