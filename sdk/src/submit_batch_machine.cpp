@@ -492,6 +492,7 @@ void submit_batch_machine::complete_round(batch_time)
             entry.busy_attempts = 0;
             queued_.push_back(job);
             ++progress_.resubmitted;
+            --progress_.awaiting_reconciliation;
         }
         else
         {
@@ -504,7 +505,6 @@ void submit_batch_machine::complete_round(batch_time)
             finalize(job, std::nullopt, ec, std::move(diag));
         }
     }
-    progress_.awaiting_reconciliation = awaiting_.size();
     round_ = round_state{};
     wake_ = true;
     update_phase();
@@ -560,7 +560,7 @@ void submit_batch_machine::post_done(batch_time now, std::size_t job, const post
         results_[job].error = error::outcome_unknown;
         results_[job].diag = result.diag;
         awaiting_.push_back(job);
-        progress_.awaiting_reconciliation = awaiting_.size() + round_.jobs.size();
+        ++progress_.awaiting_reconciliation;
         changed();
         break;
     case failure_kind::busy:

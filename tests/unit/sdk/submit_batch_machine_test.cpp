@@ -307,6 +307,12 @@ TEST_F(submit_batch_machine_test, lost_answer_of_a_job_never_created_is_sent_aga
     EXPECT_EQ(sent_names.back(), "t-b-7");  // the same tag again
     EXPECT_EQ(machine().progress().resubmitted, 1u);
     EXPECT_EQ(machine().progress().found, 0u);
+    // Waiting for a look while lost, then not any more.
+    EXPECT_TRUE(std::any_of(progress_seen.begin(), progress_seen.end(),
+                            [](const submit_progress& p) { return p.awaiting_reconciliation == 1; }));
+    for (const auto& p : progress_seen)
+        EXPECT_LE(p.awaiting_reconciliation, 1u);
+    EXPECT_EQ(machine().progress().awaiting_reconciliation, 0u);
 }
 
 TEST_F(submit_batch_machine_test, a_query_is_made_only_after_the_lost_answer_plus_the_delay)
