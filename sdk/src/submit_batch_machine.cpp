@@ -300,7 +300,6 @@ query_spec submit_batch_machine::page_query() const
 
 std::optional<batch_action> submit_batch_machine::next_query(batch_time now)
 {
-    std::optional<std::size_t> tag_job;
     if (round_.by_prefix)
     {
         if (round_.page_in_flight || now < round_.page_ready_at)
