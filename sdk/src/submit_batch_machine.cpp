@@ -430,6 +430,23 @@ void submit_batch_machine::record_rows(const std::vector<found_row>& rows)
             continue;
         }
         submit_result& result = results_[*job];
+        if (entry.state == job_state::done && !result.id && !result.jobname.empty())
+        {
+            // A job given up on (not found in time, or its query kept failing) that exists
+            // after all: a slow server created it late. It has an id, not an error.
+            if (result.unknown())
+                --progress_.unknown;
+            else
+                --progress_.failed;
+            ++progress_.succeeded;
+            ++progress_.found;
+            result.id = job_id(row.idint);
+            result.found_by_query = true;
+            result.error.clear();
+            result.diag.clear();
+            changed();
+            continue;
+        }
         if (entry.state == job_state::done && result.id && result.id->value() != row.idint)
         {
             const job_id extra(row.idint);

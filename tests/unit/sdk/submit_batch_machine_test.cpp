@@ -416,6 +416,31 @@ TEST_F(submit_batch_machine_test, a_job_never_found_fails_after_the_last_round)
     EXPECT_EQ(machine().progress().resubmitted, 2u);
 }
 
+TEST_F(submit_batch_machine_test, a_job_given_up_on_that_a_later_page_finds_gets_its_id)
+{
+    make_jobs(40);
+    options.max_reconcile_rounds = 1;
+    options.reconcile_after_unknowns = 2;
+    // Jobs 0 and 1 are lost and their one look (a page) finds nothing: failed. The server then
+    // creates job 0 late; the next round pages over the batch (for jobs 10 and 11) and sees it.
+    script = [this](std::size_t job, unsigned) {
+        if (job < 2)
+            return plan::lost_not_created;
+        if (job == 5)
+            server.create("t-b-0");
+        return job == 10 || job == 11 ? plan::lost_created : plan::created;
+    };
+    const auto results = run();
+    ASSERT_EQ(queries.size(), 3u);  // an empty page, then a page with rows and an empty one
+    ASSERT_TRUE(results[0].submitted()) << results[0].message();
+    EXPECT_TRUE(results[0].found_by_query);
+    EXPECT_EQ(results[0].id->value(), server.jobs[3].idint);
+    EXPECT_TRUE(results[1].failed());
+    EXPECT_EQ(machine().progress().failed, 1u);
+    EXPECT_EQ(machine().progress().succeeded, 39u);
+    EXPECT_EQ(machine().progress().found, 3u);
+}
+
 TEST_F(submit_batch_machine_test, two_jobs_under_one_tag_give_the_first_id_and_report_the_other)
 {
     make_jobs(3);
