@@ -42,7 +42,8 @@ protected:
         reply_view r = get("/api/v3/jobs/" + std::to_string(id) + "/" + std::string(name), auth);
         if (r.reply.status != 200)
             return "HTTP " + std::to_string(r.reply.status);
-        const auto& cell = r.body().at("rows").at(0).at(0);
+        const json::value body = r.body();
+        const auto& cell = body.at("rows").at(0).at(0);
         return cell.is_string() ? std::string(cell.as_string()) : json::serialize(cell);
     }
 
