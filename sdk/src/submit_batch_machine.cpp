@@ -143,15 +143,17 @@ std::string submit_batch_machine::jobname(std::size_t job) const
     const std::string& given = specs_[job].jobname;
     if (!options_.reconcile || jobs_[job].caller_tag)
         return given;
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, job).ptr;
     std::string name;
-    name.reserve(given.size() + 1 + marker_.size() + 20);
+    name.reserve(given.size() + 1 + marker_.size() + static_cast<std::size_t>(end - digits));
     if (!given.empty())
     {
         name += given;
         name += '.';
     }
     name += marker_;
-    name += std::to_string(job);
+    name.append(digits, end);
     return name;
 }
 
@@ -280,10 +282,12 @@ std::optional<batch_action> submit_batch_machine::next_submission(batch_time now
     ++posts_in_flight_;
     batch_action action;
     action.kind = batch_action_kind::submit;
+    // Made once, kept in the result: the action refers to it (no copy per POST).
+    std::string& name = results_[*pick].jobname;
+    if (name.empty())
+        name = jobname(*pick);
     action.job = *pick;
-    action.jobname = jobname(*pick);
-    if (results_[*pick].jobname.empty())
-        results_[*pick].jobname = action.jobname;
+    action.jobname = name;
     return action;
 }
 

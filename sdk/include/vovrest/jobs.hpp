@@ -73,6 +73,9 @@ struct job_spec
 std::string command_line(const job_spec& spec);
 // The JSON body of POST /api/v3/jobs: {"command": ..., "rundir": ..., ...}.
 boost::json::object to_json(const job_spec& spec);
+/// The same body with `jobname` sent instead of spec.jobname (none when empty): how submit_many
+/// sends each job's tag without copying its spec.
+boost::json::object to_json(const job_spec& spec, std::string_view jobname);
 
 // One job's fields, from GET /api/v3/jobs/{id}. Times are epoch seconds, 0 when not yet.
 struct job_record

@@ -130,6 +130,9 @@ public:
     std::optional<std::string> token() const;
 
     session_counters counters() const noexcept;
+    // True when the session's executor runs one handler at a time (session_params::single_threaded,
+    // or a strand given as the executor): work posted to it is serialised with the session's own.
+    bool serialized() const noexcept;
 
     // Fails every waiting and future operation with error::session_closed and closes connections.
     void shutdown();

@@ -191,8 +191,8 @@ protected:
             now = a.until;
             break;
         case batch_action_kind::submit:
-            sent_names.push_back(a.jobname);
-            machine().post_done(now, a.job, carry_out(a.job, a.jobname));
+            sent_names.emplace_back(a.jobname);
+            machine().post_done(now, a.job, carry_out(a.job, std::string(a.jobname)));
             break;
         case batch_action_kind::query:
             if (queries.empty())
@@ -648,9 +648,9 @@ TEST_F(submit_batch_machine_test, partial_cancellation_sends_nothing_more_but_st
     post_result lost;
     lost.ec = error::outcome_unknown;
     m.post_done(now, a.job, lost);
-    server.create(a.jobname);
+    server.create(std::string(a.jobname));
     post_result ok;
-    ok.id = job_id(server.create(b.jobname));
+    ok.id = job_id(server.create(std::string(b.jobname)));
     m.post_done(now, b.job, ok);
     const auto results = run();
     EXPECT_TRUE(results[a.job].submitted());

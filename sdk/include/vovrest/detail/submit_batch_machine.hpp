@@ -56,7 +56,7 @@ struct query_spec
 
 enum class batch_action_kind
 {
-    submit,  // POST job `job` with jobname `jobname`, then post_done()
+    submit,  // POST job `job` with jobname `jobname` (valid until take_results()), then post_done()
     query,   // run `query`, then query_done() or query_failed() with `query_id`
     wait,    // nothing to do before `until` (max: until woken by an input that sets wake)
     done,    // every job has its final outcome: take_results()
@@ -66,7 +66,7 @@ struct batch_action
 {
     batch_action_kind kind = batch_action_kind::wait;
     std::size_t job = 0;
-    std::string jobname;
+    std::string_view jobname;
     std::uint64_t query_id = 0;
     query_spec query;
     batch_time until = batch_time::max();
