@@ -1,8 +1,10 @@
-// The glue around submit_batch_machine: `concurrency` worker coroutines, each on a strand of its
-// own, ask the machine for the next action (send a job, run a query, wait), carry it out through
-// the session and report back, all under one mutex. The last worker to end completes the
-// operation. Cancellation reaches the machine (no new work) and, when terminal, every worker's
-// request in flight through the worker's own cancellation signal, emitted on its strand.
+// The glue around submit_batch_machine: `concurrency` worker coroutines ask the machine for the
+// next action (send a job, run a query, wait), carry it out through the session and report back,
+// all under one mutex. Each runs where one handler runs at a time (the session's executor when it
+// is serialized, else a strand of its own), so that wake-ups and cancellation posted to it are
+// serialised with it. The last worker to end completes the operation. Cancellation reaches the
+// machine (no new work) and, when terminal, every worker's request in flight through the
+// worker's own cancellation signal.
 //
 // The query for a lost answer runs only after the session reported it: by then the connection
 // that carried the POST is closed (a lost answer never goes back to the pool), and the machine
