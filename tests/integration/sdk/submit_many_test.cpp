@@ -24,20 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The fault runs are scaled down under the thread sanitizer, whose build runs them about ten
-// times slower; the release and ASan+UBSan builds run the full size.
-#if defined(__SANITIZE_THREAD__)
-constexpr bool sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
-#else
-constexpr bool sanitized = false;
-#endif
-
 // Unique commands, so that the server's duplicate count means something.
 std::vector<job_spec> numbered_jobs(int count, const std::string& prefix)
 {
@@ -132,7 +118,7 @@ TEST(submit_many, every_job_created_exactly_once_under_closes_drops_revocations_
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
 
-    const int total = sanitized ? 5000 : 20000;
+    const int total = 20000;
     const auto specs = numbered_jobs(total, "exactly-once-");
     std::vector<submit_progress> seen;
     auto options = quick_options();
@@ -184,7 +170,7 @@ TEST(submit_many, a_crash_and_restart_mid_batch_leaves_every_job_created_once)
     asio::io_context io;
     session s(io.get_executor(), client_params(server));
 
-    const int total = sanitized ? 2000 : 5000;
+    const int total = 5000;
     const auto specs = numbered_jobs(total, "restart-");
     // Half-way, answers start to wait on the server's side after the job is created; once a
     // few jobs were created that way, another thread crashes the server (their answers are
