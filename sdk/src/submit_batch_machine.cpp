@@ -15,11 +15,6 @@ using duration = std::chrono::steady_clock::duration;
 // Rows asked for when one tag is looked for: one is expected; a few more show duplicates.
 constexpr std::size_t tag_query_limit = 16;
 
-bool is_word_char(char c) noexcept
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
 // How a failed request bears on its job.
 enum class failure_kind
 {
@@ -50,17 +45,6 @@ duration doubled(duration base, unsigned times, duration cap)
     return std::min(base, cap);
 }
 
-std::optional<std::size_t> parse_index(std::string_view digits) noexcept
-{
-    if (digits.empty() || (digits.size() > 1 && digits.front() == '0'))
-        return std::nullopt;
-    std::size_t value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc{} || end != digits.data() + digits.size())
-        return std::nullopt;
-    return value;
-}
-
 diagnostics with_client_message(diagnostics diag, std::string text)
 {
     if (!diag.client_message.empty())
@@ -71,34 +55,11 @@ diagnostics with_client_message(diagnostics diag, std::string text)
 
 }  // namespace
 
-bool valid_tag_prefix(std::string_view prefix) noexcept
-{
-    return !prefix.empty() && prefix.size() <= 32 && std::all_of(prefix.begin(), prefix.end(), is_word_char);
-}
-
-std::string rule_value(std::string_view text)
-{
-    const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return is_word_char(c) || c == '.' || c == ':' || c == '/' || c == '+' || c == '@' || c == ',';
-    });
-    if (plain)
-        return std::string(text);
-    std::string quoted = "\"";
-    for (char c : text)
-    {
-        if (c == '"' || c == '\\')
-            quoted += '\\';
-        quoted += c;
-    }
-    quoted += '"';
-    return quoted;
-}
-
 submit_batch_machine::submit_batch_machine(std::span<const job_spec> specs, const submit_many_options& options,
                                            std::string batch_id, batch_time now, std::function<double()> jitter)
     : specs_(specs),
       options_(options),
-      marker_(options.tag_prefix + "-" + batch_id + "-"),
+      tags_(specs, options.reconcile, options.jobnames_unique, options.tag_prefix, batch_id),
       jitter_(std::move(jitter)),
       jobs_(specs.size()),
       results_(specs.size())
@@ -115,69 +76,11 @@ submit_batch_machine::submit_batch_machine(std::span<const job_spec> specs, cons
     if (options_.timeout > duration::zero())
         deadline_ = now + options_.timeout;
     progress_.total = specs.size();
-    if (options_.reconcile && options_.jobnames_unique)
-    {
-        std::unordered_map<std::string_view, std::size_t> seen;
-        for (std::size_t i = 0; i < specs.size(); ++i)
-            if (!specs[i].jobname.empty())
-                ++seen[specs[i].jobname];
-        for (std::size_t i = 0; i < specs.size(); ++i)
-        {
-            const std::string& name = specs[i].jobname;
-            if (!name.empty() && seen[name] == 1)
-            {
-                jobs_[i].caller_tag = true;
-                caller_tags_.emplace(name, i);
-            }
-        }
-    }
     if (specs.empty())
     {
         progress_.phase = submit_phase::finished;
         changed();
     }
-}
-
-std::string submit_batch_machine::jobname(std::size_t job) const
-{
-    const std::string& given = specs_[job].jobname;
-    if (!options_.reconcile || jobs_[job].caller_tag)
-        return given;
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, job).ptr;
-    std::string name;
-    name.reserve(given.size() + 1 + marker_.size() + static_cast<std::size_t>(end - digits));
-    if (!given.empty())
-    {
-        name += given;
-        name += '.';
-    }
-    name += marker_;
-    name.append(digits, end);
-    return name;
-}
-
-std::optional<std::size_t> submit_batch_machine::job_of(std::string_view name) const
-{
-    if (!options_.reconcile)
-        return std::nullopt;
-    if (const auto at = name.rfind(marker_); at != std::string_view::npos)
-    {
-        const auto index = parse_index(name.substr(at + marker_.size()));
-        if (index && *index < jobs_.size() && !jobs_[*index].caller_tag)
-        {
-            const std::string& given = specs_[*index].jobname;
-            const bool prefix_matches = given.empty()
-                                            ? at == 0
-                                            : at == given.size() + 1 && name.substr(0, given.size()) == given
-                                                  && name[given.size()] == '.';
-            if (prefix_matches)
-                return index;
-        }
-    }
-    if (auto it = caller_tags_.find(name); it != caller_tags_.end())
-        return it->second;
-    return std::nullopt;
 }
 
 bool submit_batch_machine::take_wake() noexcept
@@ -285,7 +188,7 @@ std::optional<batch_action> submit_batch_machine::next_submission(batch_time now
     // Made once, kept in the result: the action refers to it (no copy per POST).
     std::string& name = results_[*pick].jobname;
     if (name.empty())
-        name = jobname(*pick);
+        name = tags_.jobname(*pick);
     action.job = *pick;
     action.jobname = name;
     return action;
@@ -294,7 +197,7 @@ std::optional<batch_action> submit_batch_machine::next_submission(batch_time now
 query_spec submit_batch_machine::page_query() const
 {
     query_spec q;
-    q.where = "jobname~" + marker_;
+    q.where = "jobname~" + tags_.marker();
     if (round_.cursor)
         q.where += " idint>" + std::to_string(*round_.cursor);
     q.order_by_id = true;
@@ -338,7 +241,7 @@ std::optional<batch_action> submit_batch_machine::next_query(batch_time now)
         const std::size_t job = round_.tags_ready.front();
         round_.tags_ready.pop_front();
         info.job = job;
-        action.query.where = "jobname==" + rule_value(jobname(job));
+        action.query.where = "jobname==" + rule_value(results_[job].jobname);
         action.query.limit = tag_query_limit;
     }
     queries_.emplace(action.query_id, info);
@@ -405,7 +308,7 @@ void submit_batch_machine::start_round(batch_time now)
     // Pages over the batch's prefix read every job of the batch sent so far; one query per tag
     // reads one row each. Whichever asks fewer queries; the caller's own tags have no prefix.
     const bool all_generated = std::none_of(round_.jobs.begin(), round_.jobs.end(),
-                                            [this](std::size_t job) { return jobs_[job].caller_tag; });
+                                            [this](std::size_t job) { return tags_.caller_tag(job); });
     const std::size_t pages = sent_jobs_ / options_.query_page_rows + 1;
     round_.by_prefix = all_generated && pages < round_.jobs.size();
     if (!round_.by_prefix)
@@ -423,7 +326,7 @@ void submit_batch_machine::record_rows(const std::vector<found_row>& rows)
 {
     for (const found_row& row : rows)
     {
-        const auto job = job_of(row.jobname);
+        const auto job = tags_.job_of(row.jobname);
         if (!job)
             continue;  // not one of this batch's tags (someone else's job, or a near miss)
         job_entry& entry = jobs_[*job];

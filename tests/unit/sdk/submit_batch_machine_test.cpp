@@ -266,11 +266,6 @@ TEST_F(submit_batch_machine_test, nothing_lost_means_no_query_and_generated_tags
     EXPECT_EQ(posts, 5u);
     EXPECT_EQ(results[0].jobname, "t-b-0");
     EXPECT_EQ(results[2].jobname, "nightly.t-b-2");
-    EXPECT_EQ(machine().job_of("nightly.t-b-2"), 2u);
-    EXPECT_EQ(machine().job_of("t-b-2"), std::nullopt);        // job 2 is sent with its own name in front
-    EXPECT_EQ(machine().job_of("other.t-b-0"), std::nullopt);  // not the name job 0 was sent with
-    EXPECT_EQ(machine().job_of("t-b-01"), std::nullopt);
-    EXPECT_EQ(machine().job_of("t-b-5"), std::nullopt);
     const auto& p = machine().progress();
     EXPECT_EQ(p.succeeded, 5u);
     EXPECT_EQ(p.done, 5u);
@@ -460,9 +455,6 @@ TEST_F(submit_batch_machine_test, two_jobs_under_one_tag_give_the_first_id_and_r
     ASSERT_EQ(results[0].duplicates.size(), 1u);
     EXPECT_LT(results[0].id->value(), results[0].duplicates[0].value());
     EXPECT_EQ(machine().progress().duplicates, 1u);
-    // Rows that only look like a tag of the batch are somebody else's.
-    EXPECT_EQ(machine().job_of("x-t-b-1"), std::nullopt);
-    EXPECT_EQ(machine().job_of("t-b-1 "), std::nullopt);
 }
 
 TEST_F(submit_batch_machine_test, duplicates_of_answered_jobs_seen_on_pages_are_reported)
@@ -691,22 +683,6 @@ TEST_F(submit_batch_machine_test, jobs_without_command_fail_alone)
     EXPECT_TRUE(results[0].submitted());
     EXPECT_TRUE(results[1].failed());
     EXPECT_TRUE(results[2].submitted());
-}
-
-TEST(submit_batch_machine_rules, tag_prefix_and_rule_values)
-{
-    EXPECT_TRUE(valid_tag_prefix("vovrest"));
-    EXPECT_TRUE(valid_tag_prefix("night_ly-2"));
-    EXPECT_FALSE(valid_tag_prefix(""));
-    EXPECT_FALSE(valid_tag_prefix("a.b"));
-    EXPECT_FALSE(valid_tag_prefix("a b"));
-    EXPECT_FALSE(valid_tag_prefix(std::string(33, 'a')));
-    EXPECT_EQ(rule_value("vovrest-3fa9-17"), "vovrest-3fa9-17");
-    EXPECT_EQ(rule_value("nightly.v-1"), "nightly.v-1");
-    EXPECT_EQ(rule_value("a b"), "\"a b\"");
-    EXPECT_EQ(rule_value("say \"hi\"\\"), "\"say \\\"hi\\\"\\\\\"");
-    EXPECT_EQ(rule_value("x==y"), "\"x==y\"");
-    EXPECT_EQ(rule_value(""), "\"\"");
 }
 
 }  // namespace

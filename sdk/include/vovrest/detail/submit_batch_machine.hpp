@@ -6,6 +6,7 @@
 // Thread-safety: none; the glue calls it under its mutex.
 #pragma once
 
+#include <vovrest/detail/batch_tags.hpp>
 #include <vovrest/diagnostics.hpp>
 #include <vovrest/jobs.hpp>
 #include <vovrest/submit_many.hpp>
@@ -22,7 +23,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace vovrest::detail {
@@ -72,13 +72,6 @@ struct batch_action
     batch_time until = batch_time::max();
 };
 
-// True when `prefix` can be used as submit_many_options::tag_prefix.
-bool valid_tag_prefix(std::string_view prefix) noexcept;
-
-// A VOV selection rule value: bare when it is a plain word, else double-quoted (a double quote
-// or a backslash inside escaped with a backslash).
-std::string rule_value(std::string_view text);
-
 class submit_batch_machine
 {
 public:
@@ -108,10 +101,7 @@ public:
     bool finished() const noexcept;
     bool cancelled() const noexcept { return cancelled_; }
 
-    // The jobname a job is sent with (its tag when reconciling).
-    std::string jobname(std::size_t job) const;
-    // Which job a jobname found by a query belongs to, if any.
-    std::optional<std::size_t> job_of(std::string_view jobname) const;
+    const batch_tags& tags() const noexcept { return tags_; }
 
     std::vector<submit_result> take_results() { return std::move(results_); }
     const submit_result& result(std::size_t job) const { return results_[job]; }
@@ -131,7 +121,6 @@ private:
     struct job_entry
     {
         job_state state = job_state::fresh;
-        bool caller_tag = false;   // the jobname as given is the tag
         bool probe = false;        // its POST in flight probes a server that could not be reached
         unsigned busy_attempts = 0;   // POSTs of the current submission answered "not now"
         unsigned rounds = 0;          // reconciliation rounds it was in
@@ -201,13 +190,12 @@ private:
 
     std::span<const job_spec> specs_;
     submit_many_options options_;
-    std::string marker_;  // "<prefix>-<batch>-"
+    batch_tags tags_;
     std::function<double()> jitter_;
     batch_time deadline_ = batch_time::max();
 
     std::vector<job_entry> jobs_;
     std::vector<submit_result> results_;
-    std::unordered_map<std::string_view, std::size_t> caller_tags_;  // caller's jobname -> job
 
     std::size_t next_fresh_ = 0;
     std::deque<std::size_t> queued_;
