@@ -27,7 +27,9 @@ enum class failure_kind
 
 failure_kind classify(const error_code& ec, const diagnostics& diag) noexcept
 {
-    if (ec == error::outcome_unknown)
+    // An answer that cannot be read, or a gateway that lost the server's: the job may exist.
+    if (ec == error::outcome_unknown || ec == error::bad_response || diag.http_status == 502
+        || diag.http_status == 504)
         return failure_kind::lost;
     if (ec == boost::asio::error::operation_aborted)
         return failure_kind::cancelled;

@@ -37,6 +37,7 @@ enum class plan
     not_sent,          // connection refused: nothing reached the server
     busy,              // 503 + Retry-After
     refused,           // 400
+    gateway_created,   // 504 from a proxy, the server having created the job
 };
 
 // The server's jobs, and its query engine for the rules the machine writes.
@@ -162,6 +163,11 @@ protected:
             r.ec = error::server_error;
             r.diag.http_status = 503;
             r.retry_after = 1s;
+            break;
+        case plan::gateway_created:
+            server.create(jobname);
+            r.ec = error::server_error;
+            r.diag.http_status = 504;
             break;
         case plan::refused:
             r.ec = error::bad_request;
@@ -308,6 +314,16 @@ TEST_F(submit_batch_machine_test, lost_answer_of_a_job_never_created_is_sent_aga
     for (const auto& p : progress_seen)
         EXPECT_LE(p.awaiting_reconciliation, 1u);
     EXPECT_EQ(machine().progress().awaiting_reconciliation, 0u);
+}
+
+TEST_F(submit_batch_machine_test, a_gateway_error_may_hide_a_created_job_so_it_is_looked_for)
+{
+    make_jobs(3);
+    script = [](std::size_t job, unsigned) { return job == 1 ? plan::gateway_created : plan::created; };
+    const auto results = run();
+    expect_exactly_once(results, server);
+    EXPECT_TRUE(results[1].found_by_query);
+    EXPECT_EQ(posts, 3u);
 }
 
 TEST_F(submit_batch_machine_test, a_query_is_made_only_after_the_lost_answer_plus_the_delay)
