@@ -30,8 +30,8 @@ asio::awaitable<bool> submit_all(vovrest::session& s, std::vector<vovrest::job_s
     options.on_progress = [](const vovrest::submit_progress& p) {
         // Never called twice at once, so plain stdio is safe; one line, rewritten in place.
         if (p.done % 100 == 0 || p.done == p.total)
-            std::fprintf(stderr, "\r%zu/%zu done (%zu failed, %zu unknown, %zu found by query)%s", p.done, p.total,
-                         p.failed, p.unknown, p.found, p.done == p.total ? "\n" : "");
+            std::fprintf(stderr, "\r%zu/%zu done (%zu failed, %zu unknown)%s", p.done, p.total, p.failed,
+                         p.unknown, p.done == p.total ? "\n" : "");
     };
     const auto start = std::chrono::steady_clock::now();
     const std::vector<vovrest::submit_result> results = co_await vovrest::submit_many(s, specs, options);
