@@ -33,7 +33,9 @@ failure_kind classify(const error_code& ec, const diagnostics& diag) noexcept
         return failure_kind::lost;
     if (ec == boost::asio::error::operation_aborted)
         return failure_kind::cancelled;
-    if (diag.http_status == 503 || diag.http_status == 429)
+    // "Not now": the server did nothing. A token refused twice (the session renews and replays
+    // once) is the same: nothing was carried out, and the next token may do.
+    if (diag.http_status == 503 || diag.http_status == 429 || ec == error::unauthorized)
         return failure_kind::busy;
     if ((ec == error::connection_failed || ec == error::timeout) && diag.http_status == 0)
         return failure_kind::not_sent;

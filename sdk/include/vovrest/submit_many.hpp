@@ -77,8 +77,9 @@ struct submit_many_options
     /// max_connections bounds the sockets; the rest wait in its FIFO.
     std::size_t concurrency = 32;
 
-    /// Attempts for a job the server refused with 503 or 429 (it said "not now": nothing was
-    /// created, so sending again cannot duplicate). 1: never retry.
+    /// Attempts for a job the server refused with 503 or 429, or whose token it refused even
+    /// after a renewal (error::unauthorized): "not now", nothing was created, so sending again
+    /// cannot duplicate. 1: never retry.
     unsigned max_attempts = 3;
     /// Wait before such a retry: the server's Retry-After, else this doubled each attempt; never
     /// more than retry_delay_max. Failed reconciliation queries wait the same way.

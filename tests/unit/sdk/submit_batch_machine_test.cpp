@@ -38,6 +38,7 @@ enum class plan
     busy,              // 503 + Retry-After
     refused,           // 400
     gateway_created,   // 504 from a proxy, the server having created the job
+    token_refused,     // 401 on a fresh token too: nothing done
 };
 
 // The server's jobs, and its query engine for the rules the machine writes.
@@ -168,6 +169,10 @@ protected:
             server.create(jobname);
             r.ec = error::server_error;
             r.diag.http_status = 504;
+            break;
+        case plan::token_refused:
+            r.ec = error::unauthorized;
+            r.diag.http_status = 401;
             break;
         case plan::refused:
             r.ec = error::bad_request;
@@ -557,6 +562,19 @@ TEST_F(submit_batch_machine_test, not_now_answers_wait_for_retry_after_then_fail
     EXPECT_EQ(posts, 6u);
     for (const auto w : waits)
         EXPECT_EQ(w, 1s);  // Retry-After
+}
+
+TEST_F(submit_batch_machine_test, a_refused_token_is_not_now_not_a_failure)
+{
+    make_jobs(2);
+    script = [](std::size_t job, unsigned attempt) {
+        return job == 0 && attempt == 1 ? plan::token_refused : plan::created;
+    };
+    const auto results = run();
+    expect_exactly_once(results, server);
+    EXPECT_EQ(posts_of[0], 2u);
+    ASSERT_EQ(waits.size(), 1u);
+    EXPECT_EQ(waits[0], 10ms);  // retry_delay
 }
 
 TEST_F(submit_batch_machine_test, a_dead_server_gets_one_probe_per_growing_wait_then_the_batch_stops)
