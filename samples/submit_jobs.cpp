@@ -1,6 +1,7 @@
 // submit_jobs: many jobs fast. Accelerator has no batch endpoint, so throughput comes from many
 // single-job POSTs in flight at once over a few keep-alive connections, all sharing one token;
-// submit_many() does that and accounts for every job: submitted, failed, or outcome unknown.
+// submit_many() does that and creates every job exactly once: submitted, or failed (certainly not
+// created); outcome unknown only when the query that settles a lost answer kept failing.
 // Usage: sample_submit_jobs [URL] [COUNT=1000] [CONCURRENCY=32]   (URL defaults to $NC_URL; user
 // $USER; password $VOV_PASSWORD or a prompt without echo). Exit status 1 unless all were submitted.
 #include <vovrest/vovrest.hpp>
@@ -47,7 +48,7 @@ asio::awaitable<bool> submit_all(vovrest::session& s, std::vector<vovrest::job_s
     std::cout << "submitted " << submitted << ", failed " << failed << ", unknown " << unknown << " in "
               << seconds.count() << " s (" << static_cast<double>(specs.size()) / seconds.count() << " jobs/s), "
               << s.counters().token_requests << " token request(s)\n";
-    // An unknown outcome may be a job that runs: settle it by its jobname before submitting again.
+    // An unknown outcome may be a job that runs: look for it by its jobname before submitting again.
     co_return submitted == specs.size();
 }
 
@@ -72,7 +73,8 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    // A unique jobname per job is what makes an unknown outcome reconcilable later.
+    // Readable jobnames; submit_many appends each job's tag (".vovrest-<batch>-<index>"), by which
+    // it looks for a job whose answer was lost. (A pid is not unique enough to be the tag itself.)
     std::vector<vovrest::job_spec> specs(count);
     for (std::size_t i = 0; i < count; ++i)
     {

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -31,6 +33,8 @@ struct submit_options
     std::string file;
     std::size_t concurrency = 32;
     bool summary = false;
+    bool reconcile = true;
+    std::string tag;  // empty: the SDK's default prefix
     // The job description; empty: the environment's default, else the server's.
     std::string rundir, env, jobname, resources, priority, jobclass, group, logfile;
     std::vector<std::string> set;  // KEY=VALUE
@@ -178,12 +182,19 @@ asio::awaitable<int> run_file(session& s, const global_options& g, std::shared_p
     const auto start = std::chrono::steady_clock::now();
     submit_many_options options;
     options.concurrency = o->concurrency;
+    options.reconcile = o->reconcile;
+    if (!o->tag.empty())
+        options.tag_prefix = o->tag;
     std::shared_ptr<progress_bar> bar;
     if (!g.no_progress && ::isatty(STDERR_FILENO) && !jobs.specs.empty())
-    {
         bar = std::make_shared<progress_bar>(stderr);
-        options.on_progress = [bar](const submit_progress& p) { bar->update(p); };
-    }
+    // The last progress: the summary's reconciliation counts.
+    auto last = std::make_shared<submit_progress>();
+    options.on_progress = [bar, last](const submit_progress& p) {
+        *last = p;
+        if (bar)
+            bar->update(p);
+    };
     const std::vector<submit_result> results = co_await submit_many(s, jobs.specs, std::move(options));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -210,7 +221,11 @@ asio::awaitable<int> run_file(session& s, const global_options& g, std::shared_p
             boost::json::object line;
             line["line"] = jobs.lines[i];
             if (r.submitted())
+            {
                 line["id"] = r.id->to_string();
+                if (r.found_by_query)
+                    line["found_by_query"] = true;
+            }
             else
             {
                 line["error"] = reason(r, false);
@@ -230,7 +245,9 @@ asio::awaitable<int> run_file(session& s, const global_options& g, std::shared_p
     {
         const auto counters = s.counters();
         boost::json::object line;
-        line["submitted"] = total.succeeded;
+        line["created"] = total.succeeded;
+        line["reconciled_found"] = last->found;
+        line["resubmitted"] = last->resubmitted;
         line["failed"] = total.failed;
         line["unknown"] = total.unknown;
         line["seconds"] = seconds;
@@ -252,15 +269,18 @@ void add_submit_command(CLI::App& app, global_options& g, command& out)
         "  submits one job and prints its id. A single COMMAND word is sent as the command line\n"
         "  it holds (\"make -j4 && ./test\"); several words are quoted for /bin/sh and joined. Put\n"
         "  the command after -- when it has options of its own.\n"
-        "vovrest submit --file FILE [--concurrency N] [--summary] [OPTIONS]\n"
+        "vovrest submit --file FILE [--concurrency N] [--summary] [--no-reconcile] [--tag PREFIX] [OPTIONS]\n"
         "  submits one job per line of FILE (- for standard input; empty lines and lines starting\n"
         "  with # are skipped), N at a time, and prints one line per job in the order of the file:\n"
-        "  its id, or \"error: <reason>\", or \"error: outcome unknown\" when the answer was lost and\n"
-        "  the server may have the job (it is never resent; see docs/reconciling-unknown-outcomes.md).\n"
-        "  With -o json: {\"line\", \"id\"} or {\"line\", \"error\", \"unknown\", \"http_status\"} per job.\n"
-        "  With --jobname N each job is named N-<line number>, which makes an unknown outcome easy\n"
-        "  to check. A progress bar (rate, ETA) is drawn on stderr when it is a terminal, unless\n"
-        "  --no-progress. The exit status is 0 only when every job was submitted.\n"
+        "  its id, or \"error: <reason>\". Every job is created exactly once: each carries a tag in\n"
+        "  its jobname, PREFIX-<batch>-<index> (PREFIX from --tag, default vovrest; with --jobname N:\n"
+        "  N-<line number>.PREFIX-<batch>-<index>), and a job whose answer was lost is looked for by\n"
+        "  that tag, then submitted again only if it does not exist (docs/reconciling-unknown-outcomes.md).\n"
+        "  --no-reconcile sends the jobnames as given and prints \"error: outcome unknown\" for a lost\n"
+        "  answer (the server may have the job; it is never resent).\n"
+        "  With -o json: {\"line\", \"id\"[, \"found_by_query\"]} or {\"line\", \"error\", \"unknown\",\n"
+        "  \"http_status\"} per job. A progress bar (rate, ETA) is drawn on stderr when it is a\n"
+        "  terminal, unless --no-progress. The exit status is 0 only when every job was created.\n"
         "Defaults as nc run takes them: --rundir the current directory, --jobclass\n"
         "$NC_DEFAULT_JOBCLASS, --env $VOV_ENV (unless empty, DEFAULT or a SNAPSHOT), and the job's\n"
         "jobproj from $VOV_JOBPROJ, else $LM_PROJECT, else $RLM_PROJECT.");
@@ -286,10 +306,23 @@ void add_submit_command(CLI::App& app, global_options& g, command& out)
     auto* concurrency = sub->add_option("--concurrency", o->concurrency, "with --file: submissions in flight at once")
                             ->check(CLI::Range(1, 4096))->capture_default_str()->type_name("N");
     auto* summary = sub->add_flag("--summary", o->summary,
-                                  "with --file: one JSON line on stderr: submitted, failed, unknown, seconds, "
-                                  "jobs_per_s, token_requests, replays");
+                                  "with --file: one JSON line on stderr: created (found by query included), "
+                                  "reconciled_found, resubmitted, failed, unknown, seconds, jobs_per_s, "
+                                  "token_requests, replays");
+    auto* no_reconcile = sub->add_flag("--no-reconcile{false}", o->reconcile,
+                                       "with --file: a lost answer is the job's outcome (\"outcome unknown\"); "
+                                       "jobnames are sent as given");
+    auto* tag = sub->add_option("--tag", o->tag, "with --file: the prefix of the jobs' tags (default: vovrest)")
+                    ->type_name("PREFIX")
+                    ->check([](const std::string& text) -> std::string {
+                        const bool word = std::all_of(text.begin(), text.end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                        });
+                        return !text.empty() && text.size() <= 32 && word ? std::string{}
+                                                                          : "1 to 32 characters from A-Z a-z 0-9 _ -";
+                    });
     sub->add_option("COMMAND", o->command, "the job's command line");
-    sub->callback([&g, &out, o, concurrency, summary] {
+    sub->callback([&g, &out, o, concurrency, summary, no_reconcile, tag] {
         job_spec common = common_spec(*o);
         if (!o->file.empty())
         {
@@ -299,8 +332,8 @@ void add_submit_command(CLI::App& app, global_options& g, command& out)
             out.run = [&g, o, common](session& s) { return run_file(s, g, o, common); };
             return;
         }
-        if (concurrency->count() > 0 || summary->count() > 0)
-            throw usage_error("submit: --concurrency and --summary go with --file");
+        if (concurrency->count() > 0 || summary->count() > 0 || no_reconcile->count() > 0 || tag->count() > 0)
+            throw usage_error("submit: --concurrency, --summary, --no-reconcile and --tag go with --file");
         if (o->command.empty())
             throw usage_error("submit: the command is missing (submit -- COMMAND ARGS..., or --file FILE)");
         job_spec spec = common;

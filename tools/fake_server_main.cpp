@@ -152,6 +152,10 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
     add_duration(app, "--job-run-time", p.job_run_time, "time a job stays RUNNING")->group("Jobs");
     add_duration(app, "--forget-after", p.forget_after, "finished jobs are forgotten after this (default: never)")
         ->group("Jobs");
+    app.add_option("--state-file", p.state_file,
+                   "keep the jobs in FILE and start from it: a server restarted with the same file (and --listen "
+                   "port) has the same jobs")
+        ->type_name("FILE")->group("Jobs");
 
     // Faults
     const std::string faults = "Faults (off by default; each counted in GET /__fake/stats)";

@@ -3,6 +3,7 @@
 
 #include <vovrest/detail/wire_format.hpp>
 #include <vovrest/jobs.hpp>
+#include <vovrest/submit_many.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -218,6 +219,20 @@ asio::awaitable<job_id> submit(session& s, job_spec spec)
 {
     return detail::call_or_throw<job_id>(
         [&s, spec = std::move(spec)](diagnostics& diag) mutable { return async_submit(s, std::move(spec), diag, use_tuple); });
+}
+
+asio::awaitable<job_id> submit(session& s, job_spec spec, reconcile_tag tag)
+{
+    submit_many_options options;
+    options.concurrency = 1;
+    options.jobnames_unique = tag.jobname_unique;
+    options.tag_prefix = std::move(tag.prefix);
+    std::vector<job_spec> one;
+    one.push_back(std::move(spec));
+    std::vector<submit_result> results = co_await submit_many(s, one, std::move(options));
+    submit_result& result = results.at(0);
+    throw_on_error(result.error, result.diag);
+    co_return *result.id;
 }
 
 asio::awaitable<job_record> get(session& s, job_id id)

@@ -301,6 +301,11 @@ std::optional<std::string> session::token() const
     return impl_->tokens.current_authorization();
 }
 
+bool session::serialized() const noexcept
+{
+    return impl_->serialized;
+}
+
 session_counters session::counters() const noexcept
 {
     return impl_->observer.snapshot();

@@ -718,19 +718,21 @@ class SubmitFile(CliCase):
             for job in ids:
                 self.assertRegex(job, JOB_ID)
             summary = json.loads(result.stderr.splitlines()[-1])
-            self.assertEqual(set(summary), {"submitted", "failed", "unknown", "seconds", "jobs_per_s",
-                                            "token_requests", "replays"})
-            self.assertEqual((summary["submitted"], summary["failed"], summary["unknown"]), (40, 0, 0))
+            self.assertEqual(set(summary), {"created", "reconciled_found", "resubmitted", "failed", "unknown",
+                                            "seconds", "jobs_per_s", "token_requests", "replays"})
+            self.assertEqual((summary["created"], summary["failed"], summary["unknown"]), (40, 0, 0))
             self.assertEqual(summary["token_requests"], 1)
             self.assertNotRegex(result.stderr.splitlines()[-1], r"\d[eE][-+]?\d")  # plain decimals
-            # Each printed id is the job of its own line (names carry the line number of the file).
+            # Each printed id is the job of its own line (names carry the line number of the file, then
+            # the batch's tag: batch-<line>.vovrest-<batch>-<index>).
             table = vovrest("query", "--select", "id,jobname,command", "--where", "jobname~batch-", "--format", "csv",
                             url=server.url).stdout.splitlines()[1:]
             by_id = {row.split(",")[0]: row.split(",", 2)[1:] for row in table}
             file_lines = text.split("\n")
             for job in ids:
                 jobname, command = by_id[job]
-                self.assertEqual(file_lines[int(jobname.split("-")[1]) - 1].strip(), command)
+                self.assertRegex(jobname, r"^batch-\d+\.vovrest-[0-9a-f]{12}-\d+$")
+                self.assertEqual(file_lines[int(jobname.split(".")[0].split("-")[1]) - 1].strip(), command)
             self.assertEqual([by_id[job][1] for job in ids], lines)
             # JSON: the line number and the id of each job.
             result = vovrest("-o", "json", "submit", "--file", "-", url=server.url,
@@ -756,20 +758,97 @@ class SubmitFile(CliCase):
                     "--silent-close-fraction", "0.05", "--revoke-every", "20ms", "--seed", "3") as server:
             count = 400
             path = self.write("faults.txt", "".join("sleep fault-%d\n" % i for i in range(count)))
-            result = vovrest("-o", "json", "submit", "--file", path, "--summary", url=server.url)
+            result = vovrest("-o", "json", "submit", "--file", path, "--summary", "--no-reconcile",
+                             url=server.url)
             answers = json_lines(result.stdout)
             self.assertEqual(len(answers), count)
             submitted = sum(1 for a in answers if "id" in a)
             unknown = sum(1 for a in answers if a.get("unknown"))
             failed = count - submitted - unknown
             summary = json.loads(result.stderr.splitlines()[-1])
-            self.assertEqual((summary["submitted"], summary["failed"], summary["unknown"]), (submitted, failed, unknown))
+            self.assertEqual((summary["created"], summary["failed"], summary["unknown"]), (submitted, failed, unknown))
+            self.assertEqual((summary["reconciled_found"], summary["resubmitted"]), (0, 0))
             self.assertEqual(result.returncode, 0 if submitted == count else 1)
             self.assertGreater(unknown, 0)
             stats = server.stats()
             self.assertEqual(stats["duplicate_submissions"], 0)
             self.assertGreaterEqual(stats["jobs_created"], submitted)
             self.assertLessEqual(stats["jobs_created"], submitted + unknown)
+
+    def test_submit_file_creates_every_job_exactly_once_through_faults_and_a_server_restart(self):
+        """Faults all along, and the server killed (SIGKILL) half-way and started again on the same
+        port with the same --state-file: every line gets the id of its own job, each job exists
+        once, nothing is left unknown."""
+        count = int(os.environ.get("VOVREST_CLI_EXACTLY_ONCE_JOBS", "20000"))
+        state = os.path.join(WORK, "state.jsonl")
+        faults = ["--state-file", state, "--job-schedule-delay", "1h", "--silent-close-fraction", "0.05",
+                  "--drop-before-response-fraction", "0.02", "--close-fraction", "0.1", "--revoke-every", "1s",
+                  "--fail-first-tokens", "2", "--retry-after", "0s", "--seed", "7"]
+        lines = ["sleep once-%d" % i for i in range(count)]
+        path = self.write("once.txt", "\n".join(lines) + "\n")
+        first = Server(*faults).__enter__()
+        port = int(first.url.rsplit(":", 1)[1])
+        client = subprocess.Popen([VOVREST, "--connections", "8", "submit", "--file", path, "--concurrency", "64",
+                                   "--summary"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=environment(first.url), text=True)
+        second = None
+        try:
+            # Half-way (the server's own count says so), the server dies without a word.
+            deadline = time.monotonic() + 120
+            while first.stats()["jobs_created"] < count // 2:
+                self.assertIsNone(client.poll(), "the batch ended before the restart")
+                self.assertLess(time.monotonic(), deadline, "the batch does not advance")
+                time.sleep(0.005)
+            first.process.kill()
+            first.process.wait(TIMEOUT)
+            first.process.stdout.close()
+            second = Server(*faults, "--listen", "127.0.0.1:%d" % port).__enter__()
+            out, err = client.communicate(timeout=300)
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.communicate()
+        SEEN.append((["submit", "--file", "exactly once"], out, err))
+        try:
+            self.assertEqual(client.returncode, 0, err[-2000:])
+            ids = out.splitlines()
+            self.assertEqual(len(ids), count)
+            for job in ids:
+                self.assertRegex(job, JOB_ID)
+            self.assertEqual(len(set(ids)), count)
+            summary = json.loads(err.splitlines()[-1])
+            self.assertEqual((summary["created"], summary["failed"], summary["unknown"]), (count, 0, 0))
+            self.assertGreater(summary["reconciled_found"], 0)
+            print("\n[ measured ] CLI, %d jobs, server killed and restarted: found by query %d, resubmitted %d"
+                  % (count, summary["reconciled_found"], summary["resubmitted"]), file=sys.stderr)
+            stats = second.stats()  # the new process counts from the state file: both runs
+            self.assertEqual(stats["jobs_created"], count)
+            self.assertEqual(stats["duplicate_submissions"], 0)
+            table = vovrest("query", "--select", "id,command", "--where", "jobname~vovrest-", "--format", "csv",
+                            url=second.url).stdout.splitlines()[1:]
+            command_of = dict(row.split(",", 1) for row in table)
+            self.assertEqual(len(command_of), count)
+            self.assertEqual([command_of[job] for job in ids], lines)
+        finally:
+            second.__exit__(None, None, None)
+
+    def test_submit_file_reconcile_options(self):
+        path = self.write("tagged.txt", "sleep tagged-1\nsleep tagged-2\n")
+        result = vovrest("submit", "--file", path, "--tag", "night_ly", url=self.fast.url)
+        self.assert_exit(result, 0)
+        table = vovrest("query", "--select", "id,jobname", "--where", "jobname~night_ly-", "--format", "csv",
+                        url=self.fast.url).stdout.splitlines()[1:]
+        self.assertEqual(sorted(row.split(",")[0] for row in table), sorted(result.stdout.split()))
+        for row in table:
+            self.assertRegex(row.split(",")[1], r"^night_ly-[0-9a-f]{12}-[01]$")
+        result = vovrest("submit", "--file", path, "--no-reconcile", "--jobname", "plain", url=self.fast.url)
+        self.assert_exit(result, 0)
+        table = vovrest("query", "--select", "jobname", "--where", "jobname~plain-", "--format", "csv-noheader",
+                        url=self.fast.url).stdout.split()
+        self.assertEqual(sorted(table), ["plain-1", "plain-2"])
+        for bad in (["--tag", "a.b"], ["--tag", ""], ["--tag", "x" * 33]):
+            self.assert_exit(vovrest("submit", "--file", path, *bad, url=self.fast.url), 2)
+        self.assert_exit(vovrest("submit", "--no-reconcile", "--", "sleep", "1", url=self.fast.url), 2)
 
     def test_progress_bar_is_cleared_before_the_answers(self):
         path = self.write("bar.txt", "".join("sleep bar-%d\n" % i for i in range(50)))

@@ -10,7 +10,7 @@ _vovrest_takes_value()
         --url|--user|--password-file|--cacert|--timeout|--connect-timeout|--connections|-o|--output) return 0 ;;
         --token-cache|--config|-X|--method|-d|--data|-H|--header|--query|--select|--from|--where) return 0 ;;
         --order|--limit|--format|--file|--concurrency|--rundir|--jobname|--jobclass|--env|--resources) return 0 ;;
-        --priority|--group|--logfile|--set|--poll) return 0 ;;
+        --priority|--group|--logfile|--set|--poll|--tag) return 0 ;;
     esac
     return 1
 }
@@ -52,7 +52,7 @@ _vovrest()
                 COMPREPLY=($(compgen -f -- "${cur#@}" | sed 's/^/@/'))
             fi
             return ;;
-        --url|--user|--timeout|--connect-timeout|--connections|-H|--header|--query|--select|--from|--where|--order|--limit|--concurrency|--jobname|--jobclass|--env|--resources|--priority|--group|--set|--poll)
+        --url|--user|--timeout|--connect-timeout|--connections|-H|--header|--query|--select|--from|--where|--order|--limit|--concurrency|--jobname|--jobclass|--env|--resources|--priority|--group|--set|--poll|--tag)
             return ;;
     esac
 
@@ -63,8 +63,8 @@ _vovrest()
         get) options="" ;;
         request) options="-X --method -d --data -H --header --query" ;;
         query) options="--select --from --where --order --limit --format" ;;
-        submit) options="--file --concurrency --summary --rundir --jobname --jobclass --env --resources --priority
-            --group --logfile --set" ;;
+        submit) options="--file --concurrency --summary --no-reconcile --tag --rundir --jobname --jobclass --env
+            --resources --priority --group --logfile --set" ;;
         job) [[ $action == wait ]] && options="--poll" ;;
     esac
 

@@ -94,6 +94,9 @@ std::string command_line(const job_spec& spec);
 /// The JSON body of POST /api/v3/jobs: {"command": ..., "rundir": ..., ...}, empty members left
 /// out, `extra` applied last.
 boost::json::object to_json(const job_spec& spec);
+/// The same body with `jobname` sent instead of spec.jobname (none when empty): how submit_many
+/// sends each job's tag without copying its spec.
+boost::json::object to_json(const job_spec& spec, std::string_view jobname);
 
 /// One job's fields, from GET /api/v3/jobs/{id}. Times are epoch seconds, 0 when not yet.
 /// Thread-safety: a plain value.
@@ -148,6 +151,23 @@ boost::asio::awaitable<job_id> submit(session& s, job_spec spec);
 /// `ec` and `diag` must live until the coroutine completes.
 boost::asio::awaitable<job_id> submit(session& s, job_spec spec, boost::system::error_code& ec,
                                       diagnostics& diag);
+
+/// How submit(session&, job_spec, reconcile_tag) tags its job (as submit_many tags each job).
+/// Thread-safety: a plain value.
+struct reconcile_tag
+{
+    /// The job's jobname is unique (nobody else uses it): it is the tag, sent unchanged.
+    /// Otherwise the job is sent as "<jobname>.<prefix>-<random>-0" ("<prefix>-<random>-0"
+    /// without a jobname).
+    bool jobname_unique = false;
+    std::string prefix = "vovrest";  ///< 1 to 32 characters from [A-Za-z0-9_-]
+};
+
+/// Exactly-once submission of one job: a lost answer is settled by query (found: its id; not
+/// found: submitted again) instead of ending error::outcome_unknown, which is then thrown only
+/// when the query itself keeps failing. A connection failure waits and tries again like
+/// submit_many does. Throws error_with_diagnostics.
+boost::asio::awaitable<job_id> submit(session& s, job_spec spec, reconcile_tag tag);
 
 /// One job's fields: GET /api/v3/jobs/{id}.
 /// @throws error_with_diagnostics error::not_found for an unknown or forgotten job;

@@ -205,6 +205,9 @@ public:
     /// The session's counters now: token requests, renewals by reason, waiters, replays,
     /// retries, requests, connections. Lock-free; callable from any thread at any time.
     session_counters counters() const noexcept;
+    // True when the session's executor runs one handler at a time (session_params::single_threaded,
+    // or a strand given as the executor): work posted to it is serialised with the session's own.
+    bool serialized() const noexcept;
 
     /// Fails every waiting and future operation with error::session_closed and closes the idle
     /// connections. A request already on the wire is not interrupted (cancel it to stop it); its

@@ -36,7 +36,13 @@
 //   group, logfile are kept as text (a non-string value as its JSON text); priority is an
 //   integer, a string starting with one ("4,8" is 4) or low/normal/high/top (1/4/8/15),
 //   default 4. Answer 201, Location: /api/v3/jobs/<id>, and a table with one column "jobid" and
-//   one integer row. READONLY users get 403.
+//   one integer row. READONLY users get 403. A job created with the command and the jobname of
+//   a job created before is counted in duplicate_submissions (a job submitted twice); a job
+//   whose submission never created anything and that is submitted again is not.
+// - With a state_file, every change to the jobs is appended to it (and flushed) before it is
+//   answered, and a server started with the same file replays it: jobs, ids, lifecycle times
+//   and the jobs_created / duplicate_submissions counts carry over; tokens and the other
+//   counters do not.
 // - Lifecycle (steady clock, applied lazily): SCHEDULED for job_schedule_delay, RUNNING for
 //   job_run_time, then VALID (exitstatus 0) or FAILED (exitstatus 1) when one word of the
 //   command (a run of [A-Za-z0-9_], any case) is "fail" or "false"; forgotten forget_after
@@ -61,7 +67,8 @@
 //
 // Query
 // - GET /api/v3/query: select defaults to "*", from to "jobs"; order "f [ASC|DESC], ...";
-//   limit 0 or absent: no limit. Column names are the canonical lower-case field names. Any
+//   limit 0 or absent: no limit; max_query_rows (when set) caps every answer whatever its
+//   limit, as real servers cap result sizes. Column names are the canonical lower-case field names. Any
 //   problem (unknown table or field, rule syntax, bad limit) is 200 with a table whose errormsg
 //   is set and no rows, for format=json; for csv and csv-noheader it is 400 {"error": ...},
 //   since CSV has no place for it. An unknown format, a broken %-escape, or a known parameter
@@ -73,6 +80,7 @@
 #include <vovrest/detail/ascii.hpp>
 
 #include "form.hpp"
+#include "job_journal.hpp"
 #include "job_store.hpp"
 #include "jwt_hs256.hpp"
 #include "query.hpp"
@@ -315,6 +323,26 @@ std::string random_hex(std::size_t bytes)
     return out;
 }
 
+// The job fields a query can read: every one for select=*, else those whose name appears in
+// its select, where or order (a superset is harmless: "id" is in "idint").
+job_store::field_mask fields_named_in(const query_request& q)
+{
+    job_store::field_mask mask;
+    const std::string select(q.select.begin(), q.select.end());
+    if (select.find('*') != std::string::npos) {
+        mask.set();
+        return mask;
+    }
+    std::string text = select + ' ' + q.where + ' ' + q.order;
+    for (auto& c : text)
+        c = ascii_lower(c);
+    const auto names = job_store::fields();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (text.find(names[i]) != std::string::npos)
+            mask.set(i);
+    return mask;
+}
+
 // ---- job bodies ----
 
 std::string as_text(const json::value& v)
@@ -478,6 +506,7 @@ struct accelerator_service::state
 
     mutable std::mutex mutex;  // guards everything below
     job_store jobs;
+    std::unique_ptr<job_journal> journal;  // the state file; null without one
     fake_faults faults;
     std::uint64_t token_failures_left = 0;
     std::mt19937_64 rng;
@@ -545,6 +574,14 @@ struct accelerator_service::state
 accelerator_service::accelerator_service(const fake_server_params& params, service_clock clock)
     : state_(std::make_unique<state>(params, std::move(clock)))
 {
+    if (!params.state_file.empty())
+    {
+        job_journal::replayed replayed;
+        state_->journal = std::make_unique<job_journal>(params.state_file, state_->jobs, state_->clock.steady(),
+                                                        state_->clock.wall(), replayed);
+        state_->counters.jobs_created = replayed.jobs_created;
+        state_->counters.duplicate_submissions = replayed.duplicates;
+    }
 }
 
 accelerator_service::~accelerator_service() = default;
@@ -787,8 +824,11 @@ service_reply accelerator_service::handle(const service_request& request)
         {
             std::lock_guard lock(s.mutex);
             auto now = s.clock.steady();
+            const auto wall = s.clock.wall();
             s.jobs.advance(now);
-            submitted = s.jobs.submit(who.user, std::move(spec), now, s.clock.wall());
+            submitted = s.jobs.submit(who.user, std::move(spec), now, wall);
+            if (s.journal)
+                s.journal->submitted(submitted.id, who.user, s.jobs.find(submitted.id)->spec, wall);
             ++s.counters.jobs_created;
             if (submitted.duplicate)
                 ++s.counters.duplicate_submissions;
@@ -890,6 +930,8 @@ service_reply accelerator_service::handle(const service_request& request)
 
         if (method == "DELETE") {
             s.jobs.forget(*id);
+            if (s.journal)
+                s.journal->forgotten(*id, s.clock.wall());
             return json_reply(200, json::object{{"jobid", *id}, {"forgotten", true}});
         }
         if (method == "PUT") {
@@ -899,6 +941,8 @@ service_reply accelerator_service::handle(const service_request& request)
             if (!ok)
                 return error_reply(409, "cannot " + action + " job " + id_text + ": it is "
                                             + std::string(to_string(j->status)));
+            if (s.journal)
+                s.journal->controlled(*id, action, s.clock.wall());
             return json_reply(200, json::object{{"jobid", *id}, {"action", action}, {"status", to_string(j->status)}});
         }
         json::array modified;
@@ -906,6 +950,8 @@ service_reply accelerator_service::handle(const service_request& request)
             set_spec_member(j->spec, key, value, true);
             modified.emplace_back(key);
         }
+        if (s.journal)
+            s.journal->modified(*id, j->spec, s.clock.wall());
         return json_reply(200, json::object{{"jobid", *id}, {"status", to_string(j->status)}, {"modified", std::move(modified)}});
     }
 
@@ -915,13 +961,33 @@ service_reply accelerator_service::handle(const service_request& request)
         auto parsed = parse_query_string(query_string);
         if (auto* e = std::get_if<std::string>(&parsed))
             return error_reply(400, *e);
-        const auto& q = std::get<query_request>(parsed);
+        auto& q = std::get<query_request>(parsed);
+        // A server-side cap on the rows of one answer, whatever the limit asked for.
+        if (const std::size_t cap = s.params.max_query_rows; cap != 0) {
+            const auto asked = q.limit.empty() ? std::optional<std::int64_t>(0) : parse_job_id(q.limit);
+            if (asked && (*asked == 0 || static_cast<std::uint64_t>(*asked) > cap))
+                q.limit = std::to_string(cap);
+        }
         std::vector<std::vector<cell>> rows;
         if (iequals(q.from, "jobs")) {
             std::lock_guard lock(s.mutex);
             auto now = s.clock.steady();
             s.jobs.advance(now);
-            rows = s.jobs.rows(now);
+            // The rule is applied while the rows are built, so that only the matching ones are
+            // kept; run_query applies it again (and reports a broken rule).
+            auto rule = selection_rule::compile(q.where, job_store::fields());
+            std::function<bool(const std::vector<cell>&)> keep;
+            if (const auto* compiled = std::get_if<selection_rule>(&rule))
+                keep = [compiled](const std::vector<cell>& row) { return compiled->matches(row); };
+            // Rows come in idint order: with no other order asked for, the first `limit` matches
+            // are the answer, and the rest need not be built.
+            std::size_t first_rows = 0;
+            std::string order = q.order;
+            for (auto& c : order)
+                c = ascii_lower(c);
+            if (order.empty() || order == "idint" || order == "idint asc")
+                first_rows = static_cast<std::size_t>(parse_job_id(q.limit).value_or(0));
+            rows = s.jobs.rows(now, fields_named_in(q), keep, first_rows);
         }
         table t = run_query(q, "jobs", job_store::fields(), std::move(rows));
         if (q.format == query_format::json)

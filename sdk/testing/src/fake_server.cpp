@@ -134,6 +134,7 @@ public:
     virtual ~connection_base() = default;
     virtual asio::any_io_executor executor() = 0;
     virtual void close() = 0;
+    virtual void reset() = 0;
 
     // Written on executor() only; the sweep reads the deadline from the control strand.
     std::atomic<std::int64_t> deadline{no_deadline};
@@ -172,10 +173,20 @@ public:
         beast::get_lowest_layer(stream).close();
     }
 
+    // A crash: the peer sees a reset, not an orderly close.
+    void reset() override
+    {
+        crashed = true;
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(stream).socket().set_option(asio::socket_base::linger(true, 0), ignored);
+        close();
+    }
+
     Stream stream;
     asio::steady_timer timer;  // latency
     std::string out;           // the response being written, its capacity kept for the next
     detail::field_arena arena;  // the fields of the request being read
+    bool crashed = false;
 };
 
 struct shell_counters
@@ -188,6 +199,7 @@ struct shell_counters
     std::atomic<std::uint64_t> connections_refused_over_cap{0};
     std::atomic<std::uint64_t> idle_timeouts{0};
     std::atomic<std::uint64_t> header_timeouts{0};
+    std::atomic<std::uint64_t> answers_lost_to_crash{0};
 };
 
 // Keeps token_requests_in_flight_max honest: a token request counts from the moment it is read
@@ -334,7 +346,7 @@ struct fake_server::impl
     }
 
     void start();
-    void stop();
+    void stop(bool crash);
     void set_faults(const fake_faults& f);
     fake_server_stats stats() const;
 
@@ -398,8 +410,13 @@ void fake_server::impl::start()
 
     ioc = std::make_unique<asio::io_context>(static_cast<int>(params.threads));
     control.emplace(asio::make_strand(*ioc));
+    std::uint16_t port = params.port;
+    if (port == 0) {
+        std::lock_guard lock(mutex);
+        port = bound_port;  // a restart listens where the clients know the server
+    }
     try {
-        const tcp::endpoint endpoint{resolve_listen_host(*ioc, params.listen_host), params.port};
+        const tcp::endpoint endpoint{resolve_listen_host(*ioc, params.listen_host), port};
         acceptor.emplace(*control);
         acceptor->open(endpoint.protocol());
         acceptor->set_option(asio::socket_base::reuse_address(true));
@@ -441,7 +458,7 @@ void fake_server::impl::start()
     }
 }
 
-void fake_server::impl::stop()
+void fake_server::impl::stop(bool crash)
 {
     if (!running)
         return;
@@ -459,8 +476,12 @@ void fake_server::impl::stop()
         sweep_stopped = true;
         sweep_timer->cancel();
     });
-    for (auto& c : open)
-        asio::post(c->executor(), [c] { c->close(); });
+    for (auto& c : open) {
+        if (crash)
+            asio::post(c->executor(), [c] { c->reset(); });
+        else
+            asio::post(c->executor(), [c] { c->close(); });
+    }
     open.clear();
 
     for (auto& t : threads)
@@ -505,6 +526,7 @@ fake_server_stats fake_server::impl::stats() const
     s.connections_open = open_connections.load();
     s.idle_timeouts = counters.idle_timeouts.load();
     s.header_timeouts = counters.header_timeouts.load();
+    s.answers_lost_to_crash = counters.answers_lost_to_crash.load();
     return s;
 }
 
@@ -846,6 +868,11 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         // The form body may hold a password.
         if (is_token)
             OPENSSL_cleanse(request.body().data(), request.body().size());
+        if (faults.answer_delay > std::chrono::milliseconds::zero() && !co_await pause(*conn, faults.answer_delay)) {
+            if (conn->crashed)
+                self->counters.answers_lost_to_crash.fetch_add(1);
+            co_return;
+        }
 
         if (self->dice.roll(faults.drop_before_response_fraction)) {
             self->counters.drops_before_response.fetch_add(1);
@@ -883,7 +910,7 @@ fake_server::fake_server(fake_server_params params) : impl_(std::make_unique<imp
 
 fake_server::~fake_server()
 {
-    stop();
+    impl_->stop(false);
 }
 
 void fake_server::start()
@@ -893,7 +920,12 @@ void fake_server::start()
 
 void fake_server::stop()
 {
-    impl_->stop();
+    impl_->stop(false);
+}
+
+void fake_server::crash()
+{
+    impl_->stop(true);
 }
 
 std::string fake_server::url() const

@@ -40,7 +40,7 @@ std::int64_t wall_seconds(const job& j, std::chrono::steady_clock::time_point t)
     return std::chrono::floor<std::chrono::seconds>(wall.time_since_epoch()).count();
 }
 
-constexpr std::array<std::string_view, 19> job_field_names = {
+constexpr std::array<std::string_view, job_store::field_count> job_field_names = {
     "id", "idint", "jobname", "user", "command", "rundir", "env", "status", "host", "priority",
     "jobclass", "group", "logfile", "resources", "submittime", "starttime", "endtime", "duration",
     "exitstatus",
@@ -65,7 +65,7 @@ job_store::submitted job_store::submit(std::string user, job_spec spec, steady_t
 {
     submitted result;
     result.id = next_id_++;
-    result.duplicate = !commands_seen_.insert(spec.command).second;
+    result.duplicate = !submissions_seen_.insert(spec.command + '\n' + spec.jobname).second;
     job j;
     j.id = result.id;
     j.user = std::move(user);
@@ -186,44 +186,72 @@ std::span<const std::string_view> job_store::fields()
     return job_field_names;
 }
 
-std::vector<cell> job_store::row(const job& j, steady_time now)
+namespace {
+
+// One field of a job as a cell, by its index in job_field_names.
+cell field_cell(const job& j, std::size_t field, std::chrono::steady_clock::time_point now)
 {
-    char padded[32];
-    std::snprintf(padded, sizeof padded, "%09lld", static_cast<long long>(j.id));
-    std::int64_t start = j.started ? wall_seconds(j, *j.started) : 0;
-    std::int64_t end = j.ended ? wall_seconds(j, *j.ended) : 0;
-    std::int64_t duration = 0;
-    if (j.started)
-        duration = std::chrono::duration_cast<std::chrono::seconds>((j.ended ? *j.ended : now) - *j.started).count();
-    return {
-        cell{std::string(padded)},
-        cell{j.id},
-        cell{j.spec.jobname},
-        cell{j.user},
-        cell{j.spec.command},
-        cell{j.spec.rundir},
-        cell{j.spec.env},
-        cell{std::string(to_string(j.status))},
-        cell{std::string("fakehost")},
-        cell{j.spec.priority},
-        cell{j.spec.jobclass},
-        cell{j.spec.group},
-        cell{j.spec.logfile},
-        cell{j.spec.resources},
-        cell{wall_seconds(j, j.submitted)},
-        cell{start},
-        cell{end},
-        cell{duration},
-        cell{j.exitstatus},
-    };
+    switch (field)
+    {
+    case 0:
+    {
+        char padded[32];
+        std::snprintf(padded, sizeof padded, "%09lld", static_cast<long long>(j.id));
+        return cell{std::string(padded)};
+    }
+    case 1: return cell{j.id};
+    case 2: return cell{j.spec.jobname};
+    case 3: return cell{j.user};
+    case 4: return cell{j.spec.command};
+    case 5: return cell{j.spec.rundir};
+    case 6: return cell{j.spec.env};
+    case 7: return cell{std::string(to_string(j.status))};
+    case 8: return cell{std::string("fakehost")};
+    case 9: return cell{j.spec.priority};
+    case 10: return cell{j.spec.jobclass};
+    case 11: return cell{j.spec.group};
+    case 12: return cell{j.spec.logfile};
+    case 13: return cell{j.spec.resources};
+    case 14: return cell{wall_seconds(j, j.submitted)};
+    case 15: return cell{j.started ? wall_seconds(j, *j.started) : std::int64_t{0}};
+    case 16: return cell{j.ended ? wall_seconds(j, *j.ended) : std::int64_t{0}};
+    case 17:
+        if (!j.started)
+            return cell{std::int64_t{0}};
+        return cell{static_cast<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::seconds>((j.ended ? *j.ended : now) - *j.started).count())};
+    case 18: return cell{j.exitstatus};
+    default: return cell{std::int64_t{0}};
+    }
 }
 
-std::vector<std::vector<cell>> job_store::rows(steady_time now) const
+}  // namespace
+
+std::vector<cell> job_store::row(const job& j, steady_time now)
+{
+    std::vector<cell> out;
+    out.reserve(field_count);
+    for (std::size_t field = 0; field < field_count; ++field)
+        out.push_back(field_cell(j, field, now));
+    return out;
+}
+
+std::vector<std::vector<cell>> job_store::rows(steady_time now, const field_mask& needed,
+                                               const std::function<bool(const std::vector<cell>&)>& keep,
+                                               std::size_t max_rows) const
 {
     std::vector<std::vector<cell>> out;
-    out.reserve(jobs_.size());
+    std::vector<cell> scratch(field_count, cell{std::int64_t{0}});
     for (const auto& [id, j] : jobs_)
-        out.push_back(row(j, now));
+    {
+        for (std::size_t field = 0; field < field_count; ++field)
+            if (needed.test(field))
+                scratch[field] = field_cell(j, field, now);
+        if (!keep || keep(scratch))
+            out.push_back(scratch);
+        if (max_rows != 0 && out.size() == max_rows)
+            break;
+    }
     return out;
 }
 

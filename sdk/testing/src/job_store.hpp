@@ -5,7 +5,9 @@
 
 #include "table_writer.hpp"
 
+#include <bitset>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -78,7 +80,7 @@ public:
     struct submitted
     {
         std::int64_t id = 0;
-        bool duplicate = false;  // this exact command text was submitted before
+        bool duplicate = false;  // a job with this command and jobname was created before
     };
     submitted submit(std::string user, job_spec spec, steady_time now, std::chrono::system_clock::time_point wall_now);
 
@@ -96,9 +98,17 @@ public:
     bool resume(job& j, steady_time now);
 
     // The job fields, in table order, and one job as cells in that order.
+    static constexpr std::size_t field_count = 19;
+    using field_mask = std::bitset<field_count>;
     static std::span<const std::string_view> fields();
     static std::vector<cell> row(const job& j, steady_time now);
-    std::vector<std::vector<cell>> rows(steady_time now) const;
+    // The jobs that `keep` accepts (every job without it), in id order, at most `max_rows` of
+    // them (0: all); only the fields in `needed` are filled in, the others are 0. A query reads
+    // only the fields it names and usually keeps few rows: building every field of every job
+    // was most of a query's cost.
+    std::vector<std::vector<cell>> rows(steady_time now, const field_mask& needed,
+                                        const std::function<bool(const std::vector<cell>&)>& keep = {},
+                                        std::size_t max_rows = 0) const;
 
 private:
     struct event
@@ -116,7 +126,7 @@ private:
     std::int64_t next_id_ = first_id;
     std::map<std::int64_t, job> jobs_;
     std::priority_queue<event, std::vector<event>, std::greater<>> events_;
-    std::unordered_set<std::string> commands_seen_;
+    std::unordered_set<std::string> submissions_seen_;  // command + '\n' + jobname of every job created
 };
 
 }  // namespace vovrest::testing::detail

@@ -39,6 +39,7 @@ std::string to_json(const fake_server_stats& s)
     o["silent_closes"] = s.silent_closes;
     o["drops_before_response"] = s.drops_before_response;
     o["connections_refused_over_cap"] = s.connections_refused_over_cap;
+    o["answers_lost_to_crash"] = s.answers_lost_to_crash;
     return boost::json::serialize(o);
 }
 

@@ -139,7 +139,7 @@ TEST(FakeServerLifecycle, StatsRouteReportsEveryCounter)
           "unauthorized_by_reason", "requests_by_route", "requests", "jobs_created", "duplicate_submissions",
           "connections_accepted", "connections_dropped", "connections_open", "idle_timeouts", "header_timeouts",
           "revocations", "token_failures_injected", "failures_injected", "closes_announced", "silent_closes",
-          "drops_before_response", "connections_refused_over_cap"})
+          "drops_before_response", "connections_refused_over_cap", "answers_lost_to_crash"})
         EXPECT_TRUE(stats.contains(name)) << name;
     EXPECT_EQ(stats.at("token_requests").as_int64(), 2);
     EXPECT_EQ(stats.at("tokens_issued").as_int64(), 1);

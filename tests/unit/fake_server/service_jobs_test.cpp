@@ -244,6 +244,15 @@ TEST_F(jobs_test, DuplicateSubmissionsAreCounted)
     auto s = stats();
     EXPECT_EQ(s.jobs_created, 5u);
     EXPECT_EQ(s.duplicate_submissions, 2u);
+
+    // The jobname is part of what makes a job: the same command under another name is another
+    // job (a batch of identical commands, each tagged), under the same name it is a duplicate.
+    submit(auth, R"({"command":"echo 3","jobname":"t-1"})");
+    submit(auth, R"({"command":"echo 3","jobname":"t-2"})");
+    submit(auth, R"({"command":"echo 3"})");
+    EXPECT_EQ(stats().duplicate_submissions, 2u);
+    submit(auth, R"({"command":"echo 3","jobname":"t-2"})");
+    EXPECT_EQ(stats().duplicate_submissions, 3u);
 }
 
 TEST_F(jobs_test, LifecycleValid)

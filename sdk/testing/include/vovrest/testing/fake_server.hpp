@@ -49,6 +49,9 @@ struct fake_faults
 {
     std::chrono::milliseconds latency{0};          ///< added before every response
     std::chrono::milliseconds token_latency{0};    ///< added before token responses only
+    /// Added after a request is carried out, before its answer: a crash() in between loses the
+    /// answer of work done.
+    std::chrono::milliseconds answer_delay{0};
     std::uint64_t fail_first_token_requests = 0;   ///< the first N token requests get 503
     double fail_fraction = 0.0;                    ///< share of API requests answered 503 + Retry-After
     std::chrono::seconds retry_after{1};           ///< value of that Retry-After header
@@ -92,6 +95,13 @@ struct fake_server_params
     fake_tls_params tls;                                      ///< HTTPS, off by default
     fake_faults faults;                                       ///< faults at start, all off by default
     std::uint64_t seed = 1;                                   ///< for the fault fractions
+    /// Rows per query answer at most, whatever its limit (0: no cap).
+    std::size_t max_query_rows = 0;
+    /// Keeps the jobs in this file (a journal, appended and flushed before each change is
+    /// answered) and starts from it: a server restarted with the same file, in this process or
+    /// another, has the same jobs, ids and jobs_created / duplicate_submissions counts. Empty:
+    /// memory only.
+    std::string state_file;
 };
 
 /// The fake server's counters since it was built (fake_server::stats(), or GET /__fake/stats).
@@ -107,7 +117,9 @@ struct fake_server_stats
     std::map<std::string, std::uint64_t> requests_by_route;       ///< e.g. "POST /api/v3/jobs"
     std::uint64_t requests = 0;              ///< requests read, every route
     std::uint64_t jobs_created = 0;          ///< jobs submitted successfully
-    std::uint64_t duplicate_submissions = 0;  ///< the same command text submitted twice
+    /// Jobs created with the command and jobname of a job created before (a resubmission of a
+    /// job that was never created is not one).
+    std::uint64_t duplicate_submissions = 0;
     std::uint64_t connections_accepted = 0;  ///< connections accepted
     std::uint64_t connections_dropped = 0;    ///< closed by a fault knob or the connection cap
     std::uint64_t connections_open = 0;      ///< open now (accepted, not yet closed)
@@ -121,6 +133,7 @@ struct fake_server_stats
     std::uint64_t silent_closes = 0;            ///< connections closed silently (silent_close_fraction)
     std::uint64_t drops_before_response = 0;    ///< answers dropped (drop_before_response_fraction)
     std::uint64_t connections_refused_over_cap = 0;  ///< over connection_limit or max_connections
+    std::uint64_t answers_lost_to_crash = 0;  ///< requests carried out whose answer crash() lost
 };
 
 /// The fake Accelerator on a real socket: build it, start() it, point a session at url().
@@ -139,13 +152,18 @@ public:
     fake_server(const fake_server&) = delete;             ///< not copyable: it owns a socket and threads
     fake_server& operator=(const fake_server&) = delete;  ///< not copyable
 
-    /// Binds, listens and runs the server threads; returns once url() is valid.
+    /// Binds, listens and runs the server threads; returns once url() is valid. After stop() or
+    /// crash() it listens on the same port again (the jobs were kept): a restart.
     /// @throws std::logic_error when already started; boost::system::system_error when the
     ///         address cannot be bound; std::runtime_error when listen_host cannot be resolved or
     ///         a certificate or key file cannot be read or written.
     void start();
-    /// Closes every connection and joins the threads; idempotent. start() may be called again.
+    /// Closes every connection and joins the threads; idempotent.
     void stop();
+    /// Stops as a crashed server does: every connection is reset, every request in flight is
+    /// lost, also one already carried out (its job exists, its answer never comes). The jobs are
+    /// kept for start(). Idempotent; a no-op when not running.
+    void crash();
 
     /// "http://127.0.0.1:41234" (https:// with TLS); empty before start().
     std::string url() const;
