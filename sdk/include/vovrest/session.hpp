@@ -136,9 +136,10 @@ public:
     }
 
     /// execute() with any completion token: `void(error_code, response)`.
-    /// With as_tuple(use_awaitable) (and in get/post/...), a coroutine running on a strand, or on
-    /// the executor of a session promised single_threaded, runs the call inside its own frame: no
-    /// coroutine, strand or type-erased handler of its own. Same results, same cancellation.
+    /// With as_tuple(use_awaitable) (and in get/post/...), a coroutine runs the call inside its
+    /// own frame: no coroutine, strand or type-erased handler of its own. On an executor that may
+    /// run several handlers at once, the call holds a guard while its code runs (never across a
+    /// wait), which its deadline and cancellation take too. Same results, same cancellation.
     template <class CompletionToken>
     auto async_execute(request req, diagnostics& diag, CompletionToken&& token)
     {
@@ -205,8 +206,8 @@ public:
     /// The session's counters now: token requests, renewals by reason, waiters, replays,
     /// retries, requests, connections. Lock-free; callable from any thread at any time.
     session_counters counters() const noexcept;
-    // True when the session's executor runs one handler at a time (session_params::single_threaded,
-    // or a strand given as the executor): work posted to it is serialised with the session's own.
+    /// True when the session's executor runs one handler at a time (session_params::single_threaded,
+    /// or a strand given as the executor): work posted to it is serialised with the session's own.
     bool serialized() const noexcept;
 
     /// Fails every waiting and future operation with error::session_closed and closes the idle

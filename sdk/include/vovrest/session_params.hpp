@@ -64,9 +64,9 @@ struct session_params
     event_hook on_event;
 
     /// A promise that the session's executor runs one handler at a time: an io_context run by one
-    /// thread (a strand is recognised without it). Operations then run on that executor instead
-    /// of each on a strand of its own (see benchmarks/README.md for what that saves). With
-    /// several threads running the io_context it is a data race.
+    /// thread (a strand is recognised without it). Operations then skip the guard that lets their
+    /// deadline and cancellation run on other threads (a few hundred instructions per request; see
+    /// benchmarks/README.md). With several threads running the io_context it is a data race.
     bool single_threaded = false;
 };
 
