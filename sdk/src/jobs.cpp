@@ -153,8 +153,11 @@ asio::awaitable<std::pair<error_code, wait_result>> wait_job(session& s, job_id 
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (bool first_poll = true;; first_poll = false)
     {
-        bool cancelled = false;
-        if (!first_poll)
+        // A cancellation that came while the last poll was ending reached no wait: a timer started
+        // now would not see it (Asio delivers a cancellation to the wait pending when it is
+        // emitted, only), so it is looked for before the wait as well as after it.
+        bool cancelled = co_await cancelled_between_steps();
+        if (!first_poll && !cancelled)
         {
             timer.expires_after(poll_interval);
             auto [waited] = co_await timer.async_wait(use_tuple);
