@@ -2,7 +2,9 @@
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include <mutex>
 #include <optional>
@@ -14,12 +16,15 @@ using boost::system::error_code;
 namespace vovrest::detail {
 
 // One call in flight: whichever comes first — the provider's answer or the caller's
-// cancellation — completes the caller; the other finds it done.
+// cancellation — completes the caller; the other finds it done. The executor to resume on is
+// held with outstanding work (the io_context does not run out of work while a provider thinks)
+// and given up by the completion: the provider's thread may outlive the io_context, and must then
+// hold nothing of it.
 class password_call : public std::enable_shared_from_this<password_call>
 {
 public:
     password_call(asio::any_io_executor ex, asio::any_completion_handler<password_signature> handler)
-        : resume_on_(std::move(ex))
+        : resume_on_(asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked))
     {
         handler_.emplace(std::move(handler));
     }
@@ -37,6 +42,7 @@ public:
     void finish(error_code ec, secret_buffer password)
     {
         std::optional<asio::any_completion_handler<password_signature>> handler;
+        asio::any_io_executor resume_on;
         {
             std::lock_guard lock(mutex_);
             if (!handler_)
@@ -46,8 +52,10 @@ public:
             }
             handler.emplace(std::move(*handler_));
             handler_.reset();
+            resume_on = std::move(resume_on_);
+            resume_on_ = asio::any_io_executor();
         }
-        asio::post(resume_on_, [h = std::move(*handler), ec, p = std::move(password)]() mutable {
+        asio::post(resume_on, [h = std::move(*handler), ec, p = std::move(password)]() mutable {
             std::move(h)(ec, std::move(p));
         });
     }

@@ -220,12 +220,13 @@ public:
             if (const installed_token* current = machine_.token(); current && current->generation == generation)
                 refused = current->authorization;
             machine_.unauthorized(hooks_.steady_now(), generation, server_text, actions);
+        }, [&] {
+            if (!refused.empty())
+            {
+                source_->on_rejected(refused);
+                wipe(refused);
+            }
         });
-        if (!refused.empty())
-        {
-            source_->on_rejected(refused);
-            wipe(refused);
-        }
     }
 
     void accepted(std::uint64_t generation) noexcept
@@ -286,6 +287,11 @@ private:
     template <class Input>
     void step(Input&& input)
     {
+        step(std::forward<Input>(input), [] {});
+    }
+    template <class Input, class BeforePerform>
+    void step(Input&& input, BeforePerform&& before_perform)
+    {
         token_actions actions;
         completions done;
         {
@@ -293,6 +299,7 @@ private:
             input(actions);
             apply_locked(actions, done);
         }
+        before_perform();
         perform(actions, done);
     }
 

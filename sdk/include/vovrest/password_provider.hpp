@@ -18,8 +18,10 @@
 namespace vovrest {
 
 /// Returns the password; an empty string means "none" and fails the authentication with
-/// error::no_password. May block (a terminal prompt does): it runs on a thread that runs the
-/// session's executor, which waits meanwhile. It should not throw. Return a string made once, at
+/// error::no_password. May block (a terminal prompt does): every provider but fixed_password and
+/// password_from_env runs on a thread of its own, so the session's executor never waits for it;
+/// a cancelled or shut-down session stops waiting at once. It should not throw: an exception is
+/// taken as "none" (error::no_password, asked once, not retried). Return a string made once, at
 /// its size: one that grew step by step has left copies of its first bytes in freed memory.
 /// Thread-safety: called from any thread, never twice at once for one session.
 using password_provider = std::function<std::string()>;

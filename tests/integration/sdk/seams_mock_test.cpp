@@ -95,16 +95,6 @@ struct recording_hook
     }
 };
 
-// The io_context of the password provider tests. A provider that is not known never to block runs
-// on a detached thread, which still holds a strand of the io_context after the call has completed;
-// destroying the io_context first is a use after free (the disabled test below). So these tests
-// keep theirs for the whole program.
-asio::io_context& provider_io()
-{
-    static asio::io_context io;
-    return io;
-}
-
 asio::awaitable<void> authorize_then_get(session& s, query_params query)
 {
     co_await s.authorize();
@@ -189,7 +179,7 @@ TEST(password_provider_calls, asked_once_for_authorize_and_concurrent_requests_a
     server.start();
     MockFunction<std::string()> provider;
     EXPECT_CALL(provider, Call()).WillOnce(Return("demo-password"));
-    asio::io_context& io = provider_io();
+    asio::io_context io;
     auto params = client_params(server);
     params.password = provider.AsStdFunction();
     session s(io.get_executor(), params);
@@ -216,7 +206,7 @@ TEST(password_provider_calls, never_asked_by_a_session_given_a_token)
 {
     testing::fake_server server(server_params());
     server.start();
-    asio::io_context& io = provider_io();
+    asio::io_context io;
     session issuer(io.get_executor(), client_params(server));
     ASSERT_TRUE(authorize_now(io, issuer));
     const std::string header = issuer.token().value_or("");
@@ -242,7 +232,7 @@ TEST(password_provider_calls, a_throwing_provider_fails_authorize_with_no_passwo
     server.start();
     MockFunction<std::string()> provider;
     EXPECT_CALL(provider, Call()).WillOnce(Throw(std::runtime_error("no terminal")));
-    asio::io_context& io = provider_io();
+    asio::io_context io;
     auto params = client_params(server);
     params.password = provider.AsStdFunction();
     session s(io.get_executor(), params);
@@ -264,12 +254,12 @@ TEST(password_provider_calls, a_throwing_provider_fails_authorize_with_no_passwo
     EXPECT_EQ(server.stats().token_requests, 0u);  // no password: nothing sent
 }
 
-// Disabled: fails under TSan or ASan today. The thread that ran the provider destroys its
-// password_call after the call has completed, and with it a strand of the session's io_context:
-// when the program has already destroyed that io_context (its work was done), the strand's
-// destructor locks a mutex of the destroyed strand service. Here the thread's copy of the provider
-// is destroyed only once the io_context is gone, to make that order certain.
-TEST(password_provider_calls, DISABLED_the_provider_thread_never_touches_a_destroyed_io_context)
+// The thread that ran the provider kept its password_call after the call had completed, and with
+// it a strand of the session's io_context: when the program had already destroyed that io_context
+// (its work was done), the strand's destructor locked a mutex of the destroyed strand service
+// (TSan, ASan). The completion now takes the executor out of the call. Here the thread's copy of
+// the provider is destroyed only once the io_context is gone, to make that order certain.
+TEST(password_provider_calls, the_provider_thread_never_touches_a_destroyed_io_context)
 {
     testing::fake_server server(server_params());
     server.start();

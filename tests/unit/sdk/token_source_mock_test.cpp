@@ -309,11 +309,11 @@ TEST_F(token_source_mock_test, unauthorized_current_token_is_reported_once_then_
     EXPECT_EQ(replay.ticket.authorization, "Bearer:" + second);
 }
 
-// Disabled: fails today. token_pipeline::on_unauthorized tells the source after the machine's
-// actions are carried out; on a thread running the io_context the strand runs the new fetch inline,
-// so async_fetch comes first and a caching source may hand back the token just refused. Enable it
-// with the fix (on_rejected between the machine's step and perform()).
-TEST_F(token_source_mock_test, DISABLED_unauthorized_reported_from_the_io_thread_still_rejects_before_fetching)
+// token_pipeline::on_unauthorized told the source after the machine's actions were carried out;
+// on a thread running the io_context the strand ran the new fetch inline, so async_fetch came
+// first and a caching source could hand back the token just refused. The source is now told
+// between the machine's step and perform().
+TEST_F(token_source_mock_test, unauthorized_reported_from_the_io_thread_still_rejects_before_fetching)
 {
     // As in a session: the request that got the 401 reports it from a thread running the
     // io_context, where the pipeline's strand may run the new fetch inline.
