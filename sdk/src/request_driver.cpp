@@ -45,6 +45,21 @@ std::string_view path_only(std::string_view target) noexcept
     return target.substr(0, target.find('?'));
 }
 
+// The wait for a token, in a frame of its own: only a request that waits for a token carries its
+// result (ticket and diagnostics) while suspended, not every request's frame.
+asio::awaitable<error_code> wait_for_token(token_pipeline& tokens, operation_context& op, token_ticket& waited,
+                                           diagnostics& diag)
+{
+    auto [ec, ticket, why] = co_await tokens.async_acquire(op.executor(), op.step_token());
+    if (ec)
+    {
+        diag = std::move(why);
+        co_return ec == asio::error::operation_aborted ? op.interruption() : ec;
+    }
+    waited = std::move(ticket);
+    co_return error_code{};
+}
+
 }  // namespace
 
 asio::awaitable<error_code> request_driver::run(operation_context& op, const http_request& request,
@@ -52,8 +67,7 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
 {
     const bool authorized = request.authorized && tokens_ != nullptr;
     // The token request reports through the renewal events; a caller's request through these.
-    const bool callers = request.authorized;
-    const bool hook = callers && observer_.has_hook();
+    const bool hook = request.authorized && observer_.has_hook();
     const clock::time_point started = hook ? clock::now() : clock::time_point{};
     std::uint64_t bytes_sent = 0;
 
@@ -68,7 +82,7 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
     std::uint64_t generation = 0;     // the token sent
     std::string_view authorization;   // its header value, valid until the next suspension
     std::string cause;                // the client-side reason of the last failed step
-    std::optional<asio::steady_timer> backoff_timer;
+    std::unique_ptr<asio::steady_timer> backoff_timer;  // made at the first backoff only: a frame stays small
 
     for (;;)
     {
@@ -100,18 +114,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
         switch (action.step)
         {
         case request_step::wait_for_token: {
-            auto [ec, ticket, why] = co_await tokens_->async_acquire(op.executor(), op.step_token());
-            if (ec)
-            {
-                event.kind = request_event_kind::token_failed;
-                event.ec = ec == asio::error::operation_aborted ? op.interruption() : ec;
-                diag = std::move(why);
-            }
-            else
-            {
-                event.kind = request_event_kind::token_ready;
-                waited = std::move(ticket);
-            }
+            event.ec = co_await wait_for_token(*tokens_, op, waited, diag);
+            event.kind = event.ec ? request_event_kind::token_failed : request_event_kind::token_ready;
             break;
         }
 
@@ -277,7 +281,7 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
 
         case request_step::backoff: {
             if (!backoff_timer)
-                backoff_timer.emplace(op.executor());
+                backoff_timer = std::make_unique<asio::steady_timer>(op.executor());
             backoff_timer->expires_after(action.delay);
             auto [ec] = co_await backoff_timer->async_wait(op.step_token());
             if (ec)
@@ -292,46 +296,53 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             break;
         }
 
-        case request_step::done: {
-            op.disarm();
-            const error_code ec = action.ec;
-            if (ec && action.answered)
-            {
-                diag.http_status = answer.status;
-                diag.server_message = server_message(answer.body);
-            }
-            else if (ec && diag.client_message.empty() && diag.server_message.empty())
-            {
-                if (ec == error::outcome_unknown)
-                    diag.client_message = "the request was sent but its answer was lost" +
-                                          (cause.empty() ? std::string() : ": " + cause);
-                else
-                    diag.client_message = std::move(cause);
-            }
-            if (ec)
-            {
-                diag.method = std::string(request.method);
-                diag.path = std::string(request.target);
-            }
-            if (callers)
-                observer_.bump(observer_.requests);
-            if (hook)
-            {
-                session_event done{event_kind::request_completed};
-                done.ec = ec;
-                done.method = request.method;
-                done.path = path_only(request.target);
-                done.status = action.answered ? answer.status : 0;
-                done.attempts = machine.attempts();
-                done.elapsed = clock::now() - started;
-                done.bytes_sent = bytes_sent;
-                done.bytes_received = action.answered ? answer.body.size() : 0;
-                observer_.emit(done);
-            }
-            co_return ec;
-        }
+        case request_step::done:
+            co_return complete(op, request, action, answer, diag, std::move(cause), machine.attempts(), bytes_sent,
+                               hook ? clock::now() - started : clock::duration{});
         }
     }
+}
+
+error_code request_driver::complete(operation_context& op, const http_request& request, const request_action& action,
+                                    const http_result& answer, diagnostics& diag, std::string cause, unsigned attempts,
+                                    std::uint64_t bytes_sent, clock::duration elapsed)
+{
+    op.disarm();
+    const error_code ec = action.ec;
+    if (ec && action.answered)
+    {
+        diag.http_status = answer.status;
+        diag.server_message = server_message(answer.body);
+    }
+    else if (ec && diag.client_message.empty() && diag.server_message.empty())
+    {
+        if (ec == error::outcome_unknown)
+            diag.client_message = "the request was sent but its answer was lost" +
+                                  (cause.empty() ? std::string() : ": " + cause);
+        else
+            diag.client_message = std::move(cause);
+    }
+    if (ec)
+    {
+        diag.method = std::string(request.method);
+        diag.path = std::string(request.target);
+    }
+    if (request.authorized)
+        observer_.bump(observer_.requests);
+    if (request.authorized && observer_.has_hook())
+    {
+        session_event done{event_kind::request_completed};
+        done.ec = ec;
+        done.method = request.method;
+        done.path = path_only(request.target);
+        done.status = action.answered ? answer.status : 0;
+        done.attempts = attempts;
+        done.elapsed = elapsed;
+        done.bytes_sent = bytes_sent;
+        done.bytes_received = action.answered ? answer.body.size() : 0;
+        observer_.emit(done);
+    }
+    return ec;
 }
 
 }  // namespace vovrest::detail

@@ -17,11 +17,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace vovrest::detail {
 
 class token_pipeline;
+struct request_action;
 
 // What the driver needs of the session's configuration.
 struct driver_params
@@ -51,6 +53,13 @@ public:
                                                           http_result& answer, diagnostics& diag);
 
 private:
+    // The end of a request: the caller's diagnostics, the counters and the completion event. Not
+    // a coroutine: what it builds never lives in the request's frame.
+    boost::system::error_code complete(operation_context& op, const http_request& request,
+                                       const request_action& action, const http_result& answer, diagnostics& diag,
+                                       std::string cause, unsigned attempts, std::uint64_t bytes_sent,
+                                       std::chrono::steady_clock::duration elapsed);
+
     connection_pool& pool_;
     http_transport& transport_;
     session_observer& observer_;
