@@ -628,6 +628,7 @@ int run(int argc, char** argv)
 
     run_control ctl(opt);
     const double cpu_before = cpu_seconds();
+    const auto wall_before = clock::now();
     vovrest::session_counters counters;
     if (opt.client == "sdk")
         counters = run_sdk(opt, where, ctl);
@@ -636,6 +637,8 @@ int run(int argc, char** argv)
     else
         run_blocking(opt, where, ctl);
     const double cpu = cpu_seconds() - cpu_before;
+    // Set-up, warm-up, measurement and the drain of the requests in flight: what token requests are counted over.
+    const double wall = std::chrono::duration<double>(clock::now() - wall_before).count();
     auto result = ctl.finish();
     const std::uint64_t token_requests = opt.client == "sdk" ? counters.token_requests : result.token_requests;
 
@@ -657,6 +660,9 @@ int run(int argc, char** argv)
                   opt.label.c_str());
     std::string out = line;
     out += ",\"peak_rss_kb\":" + std::to_string(peak_rss_kb());
+    char wall_text[32];
+    std::snprintf(wall_text, sizeof wall_text, ",\"wall_s\":%.3f", wall);
+    out += wall_text;
     if (opt.client == "sdk")
     {
         out += ",\"renewals_proactive\":" + std::to_string(counters.renewals_proactive);
