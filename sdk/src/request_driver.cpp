@@ -62,28 +62,38 @@ asio::awaitable<error_code> wait_for_token(token_pipeline& tokens, operation_con
 
 }  // namespace
 
-asio::awaitable<error_code> request_driver::run(operation_context& op, const http_request& request,
-                                                http_result& answer, diagnostics& diag)
+// What one request keeps from step to step, in the frame of request_driver::run.
+struct request_driver::request_state
 {
-    const bool authorized = request.authorized && tokens_ != nullptr;
-    // The token request reports through the renewal events; a caller's request through these.
-    const bool hook = request.authorized && observer_.has_hook();
-    const clock::time_point started = hook ? clock::now() : clock::time_point{};
-    std::uint64_t bytes_sent = 0;
-
-    request_fsm machine(request_traits{request.idempotent(), authorized,
-                                       request.policy ? *request.policy : no_policy_retries});
-    request_event event{.kind = request_event_kind::start};
-    event.token_usable = authorized && tokens_->has_token();
-
     connection_pool::connection_ptr conn;
     bool holds_slot = false;          // a slot reserved to open a connection in
+    bool reused = false;              // the connection held is a kept-alive one
+    bool authorized = false;          // carries the session's token
     token_ticket waited;              // a token the request waited for (slow path)
     std::uint64_t generation = 0;     // the token sent
     std::string_view authorization;   // its header value, valid until the next suspension
     std::string cause;                // the client-side reason of the last failed step
+    std::uint64_t bytes_sent = 0;
+};
+
+asio::awaitable<error_code> request_driver::run(operation_context& op, const http_request& request,
+                                                http_result& answer, diagnostics& diag)
+{
+    // The token request reports through the renewal events; a caller's request through these.
+    const bool hook = request.authorized && observer_.has_hook();
+    const clock::time_point started = hook ? clock::now() : clock::time_point{};
+    request_state state;
+    state.authorized = request.authorized && tokens_ != nullptr;
+
+    request_fsm machine(request_traits{request.idempotent(), state.authorized,
+                                       request.policy ? *request.policy : no_policy_retries});
+    request_event event{.kind = request_event_kind::start};
+    event.token_usable = state.authorized && tokens_->has_token();
     std::unique_ptr<asio::steady_timer> backoff_timer;  // made at the first backoff only: a frame stays small
 
+    // Only the steps a request may wait in for long (a token, a connection, a backoff) are awaited
+    // in this frame; connecting, writing and reading run in exchange(), whose frame exists while a
+    // connection is held. Every caller waiting in a queue keeps this frame alone.
     for (;;)
     {
         const request_action action = machine.resume(event);
@@ -96,12 +106,12 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
 
         if (action.release != release_as::keep)
         {
-            if (conn)
-                pool_.release(std::move(conn), action.release == release_as::reuse);
-            else if (holds_slot)
+            if (state.conn)
+                pool_.release(std::move(state.conn), action.release == release_as::reuse);
+            else if (state.holds_slot)
                 pool_.release_slot();
-            conn.reset();
-            holds_slot = false;
+            state.conn.reset();
+            state.holds_slot = false;
         }
         switch (action.deadline)
         {
@@ -114,18 +124,18 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
         switch (action.step)
         {
         case request_step::wait_for_token: {
-            event.ec = co_await wait_for_token(*tokens_, op, waited, diag);
+            event.ec = co_await wait_for_token(*tokens_, op, state.waited, diag);
             event.kind = event.ec ? request_event_kind::token_failed : request_event_kind::token_ready;
             break;
         }
 
         case request_step::acquire_connection: {
-            const auto got = pool_.try_acquire(conn, action.fresh);
+            const auto got = pool_.try_acquire(state.conn, action.fresh);
             switch (got)
             {
             case connection_pool::acquired::connection: event.kind = request_event_kind::connection_reused; break;
             case connection_pool::acquired::slot:
-                holds_slot = true;
+                state.holds_slot = true;
                 event.kind = request_event_kind::connection_slot;
                 break;
             case connection_pool::acquired::closed:
@@ -135,7 +145,7 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             case connection_pool::acquired::full:
                 event.kind = request_event_kind::pool_full;
                 // Read only when the request must wait anyway: the clock stays off the fast path.
-                event.token_usable = authorized && tokens_->usable_now();
+                event.token_usable = state.authorized && tokens_->usable_now();
                 break;
             }
             break;
@@ -151,51 +161,37 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             }
             else if (got)
             {
-                conn = std::move(got);
+                state.conn = std::move(got);
                 event.kind = request_event_kind::connection_reused;
             }
             else
             {
-                holds_slot = true;
+                state.holds_slot = true;
                 event.kind = request_event_kind::connection_slot;
             }
             break;
         }
 
-        case request_step::connect: {
-            auto opened = co_await transport_.open(op);
-            if (opened.ec)
-            {
-                event.kind = request_event_kind::connect_failed;
-                event.ec = opened.ec;
-                event.time_left = op.time_left();
-                event.jitter = jitter();
-                cause = std::move(opened.cause);
-            }
-            else
-            {
-                conn = std::move(opened.conn);
-                holds_slot = false;
-                observer_.bump(observer_.connections_opened);
-                observer_.emit(event_kind::connection_opened);
-                event.kind = request_event_kind::connected;
-            }
+        case request_step::connect:
+        case request_step::write:
+        case request_step::read:
+            state.reused = machine.holds_reused();
+            event = co_await exchange(op, request, answer, action.step, state);
             break;
-        }
 
         case request_step::attach_token: {
             if (action.use_waited_token)
             {
-                generation = waited.generation;
-                authorization = waited.authorization;
+                state.generation = state.waited.generation;
+                state.authorization = state.waited.authorization;
                 event.kind = request_event_kind::token_attached;
                 break;
             }
             token_ticket& fast = scratch_ticket();
             if (tokens_->try_acquire(fast))
             {
-                generation = fast.generation;
-                authorization = fast.authorization;  // written into the head before any suspension
+                state.generation = fast.generation;
+                state.authorization = fast.authorization;  // written into the head before any suspension
                 event.kind = request_event_kind::token_attached;
             }
             else
@@ -205,75 +201,10 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             break;
         }
 
-        case request_step::write: {
-            if (machine.holds_reused() && !conn->quiet())
-            {
-                // Closed by the server, or bytes out of step, since its last answer: never written to.
-                event.kind = request_event_kind::stale;
-                break;
-            }
-            if (!write_request_head(conn->head, request.method, request.target, params_.host_header,
-                                    params_.user_agent, authorization, request.content_type, request.body.size(),
-                                    request.extra_headers))
-            {
-                // Checked before the request began; a token holding a line break ends here.
-                event.kind = request_event_kind::write_failed;
-                event.ec = error::invalid_argument;
-                cause = "the request head would hold a line break";
-                break;
-            }
-            const std::string_view body = request.content_type.empty() ? std::string_view() : request.body;
-            auto written = co_await conn->write(op, conn->head, body);
-            if (written.ec)
-            {
-                event.kind = request_event_kind::write_failed;
-                event.ec = written.ec;
-                event.bytes_sent = written.bytes_sent;
-                cause = std::move(written.cause);
-            }
-            else
-            {
-                bytes_sent += conn->head.size() + body.size();
-                event.kind = request_event_kind::written;
-            }
-            break;
-        }
-
-        case request_step::read: {
-            auto read = co_await conn->read(op, params_.limits, request.method == "HEAD", answer);
-            if (read.ec)
-            {
-                event.kind = request_event_kind::read_failed;
-                event.ec = read.ec;
-                event.answer_started = read.answer_started;
-                cause = std::move(read.cause);
-                break;
-            }
-            event.kind = request_event_kind::answered;
-            event.status = answer.status;
-            event.reusable = read.reusable;
-            if (read.keep_alive_timeout)
-            {
-                // Retired a little before the server's own timer fires, so that a request never
-                // races the server's close.
-                const auto keep = std::chrono::duration_cast<clock::duration>(*read.keep_alive_timeout);
-                conn->retire_at = clock::now() + std::max(keep - std::chrono::seconds(1), keep / 2);
-            }
-            if (retry_worthy(answer.status))
-            {
-                event.retry_after = parse_retry_after(find_header(answer.headers, "Retry-After"));
-                event.time_left = op.time_left();
-                event.jitter = jitter();
-            }
-            if (authorized && answer.status != 401)
-                tokens_->accepted(generation);
-            break;
-        }
-
         case request_step::report_unauthorized: {
-            tokens_->on_unauthorized(generation, server_message(answer.body));
+            tokens_->on_unauthorized(state.generation, server_message(answer.body));
             observer_.bump(observer_.replays);
-            observer_.emit(event_kind::replay, generation);
+            observer_.emit(event_kind::replay, state.generation);
             event.kind = request_event_kind::unauthorized_reported;
             event.token_usable = tokens_->has_token();
             break;
@@ -297,9 +228,106 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
         }
 
         case request_step::done:
-            co_return complete(op, request, action, answer, diag, std::move(cause), machine.attempts(), bytes_sent,
-                               hook ? clock::now() - started : clock::duration{});
+            co_return complete(op, request, action, answer, diag, std::move(state.cause), machine.attempts(),
+                               state.bytes_sent, hook ? clock::now() - started : clock::duration{});
         }
+    }
+}
+
+asio::awaitable<request_event> request_driver::exchange(operation_context& op, const http_request& request,
+                                                        http_result& answer, request_step step, request_state& state)
+{
+    request_event event;
+    switch (step)
+    {
+    case request_step::connect: {
+        auto opened = co_await transport_.open(op);
+        if (opened.ec)
+        {
+            event.kind = request_event_kind::connect_failed;
+            event.ec = opened.ec;
+            event.time_left = op.time_left();
+            event.jitter = jitter();
+            state.cause = std::move(opened.cause);
+        }
+        else
+        {
+            state.conn = std::move(opened.conn);
+            state.holds_slot = false;
+            observer_.bump(observer_.connections_opened);
+            observer_.emit(event_kind::connection_opened);
+            event.kind = request_event_kind::connected;
+        }
+        co_return event;
+    }
+
+    case request_step::write: {
+        connection& conn = *state.conn;
+        if (state.reused && !conn.quiet())
+        {
+            // Closed by the server, or bytes out of step, since its last answer: never written to.
+            event.kind = request_event_kind::stale;
+            co_return event;
+        }
+        if (!write_request_head(conn.head, request.method, request.target, params_.host_header,
+                                params_.user_agent, state.authorization, request.content_type, request.body.size(),
+                                request.extra_headers))
+        {
+            // Checked before the request began; a token holding a line break ends here.
+            event.kind = request_event_kind::write_failed;
+            event.ec = error::invalid_argument;
+            state.cause = "the request head would hold a line break";
+            co_return event;
+        }
+        const std::string_view body = request.content_type.empty() ? std::string_view() : request.body;
+        auto written = co_await conn.write(op, conn.head, body);
+        if (written.ec)
+        {
+            event.kind = request_event_kind::write_failed;
+            event.ec = written.ec;
+            event.bytes_sent = written.bytes_sent;
+            state.cause = std::move(written.cause);
+        }
+        else
+        {
+            state.bytes_sent += conn.head.size() + body.size();
+            event.kind = request_event_kind::written;
+        }
+        co_return event;
+    }
+
+    case request_step::read: {
+        auto read = co_await state.conn->read(op, params_.limits, request.method == "HEAD", answer);
+        if (read.ec)
+        {
+            event.kind = request_event_kind::read_failed;
+            event.ec = read.ec;
+            event.answer_started = read.answer_started;
+            state.cause = std::move(read.cause);
+            co_return event;
+        }
+        event.kind = request_event_kind::answered;
+        event.status = answer.status;
+        event.reusable = read.reusable;
+        if (read.keep_alive_timeout)
+        {
+            // Retired a little before the server's own timer fires, so that a request never
+            // races the server's close.
+            const auto keep = std::chrono::duration_cast<clock::duration>(*read.keep_alive_timeout);
+            state.conn->retire_at = clock::now() + std::max(keep - std::chrono::seconds(1), keep / 2);
+        }
+        if (retry_worthy(answer.status))
+        {
+            event.retry_after = parse_retry_after(find_header(answer.headers, "Retry-After"));
+            event.time_left = op.time_left();
+            event.jitter = jitter();
+        }
+        if (state.authorized && answer.status != 401)
+            tokens_->accepted(state.generation);
+        co_return event;
+    }
+
+    default: co_return event;
     }
 }
 

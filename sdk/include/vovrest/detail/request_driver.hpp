@@ -9,6 +9,7 @@
 #include <vovrest/detail/http_message.hpp>
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/operation_context.hpp>
+#include <vovrest/detail/request_fsm.hpp>
 #include <vovrest/detail/session_observer.hpp>
 #include <vovrest/diagnostics.hpp>
 
@@ -23,7 +24,6 @@
 namespace vovrest::detail {
 
 class token_pipeline;
-struct request_action;
 
 // What the driver needs of the session's configuration.
 struct driver_params
@@ -53,6 +53,11 @@ public:
                                                           http_result& answer, diagnostics& diag);
 
 private:
+    struct request_state;
+
+    // One step on the wire (connect, write or read) of the request in `state`; the event it ends with.
+    boost::asio::awaitable<request_event> exchange(operation_context& op, const http_request& request,
+                                                   http_result& answer, request_step step, request_state& state);
     // The end of a request: the caller's diagnostics, the counters and the completion event. Not
     // a coroutine: what it builds never lives in the request's frame.
     boost::system::error_code complete(operation_context& op, const http_request& request,
