@@ -669,6 +669,9 @@ int run(int argc, char** argv)
         out += ",\"renewals_forced\":" + std::to_string(counters.renewals_forced);
         out += ",\"renewals_on_401\":" + std::to_string(counters.renewals_on_401);
         out += ",\"token_waiters\":" + std::to_string(counters.waiters);
+        // A connection taken more often than once per request was handed to a caller that could not use it.
+        out += ",\"connection_takes\":" + std::to_string(counters.connections_reused + counters.connections_opened);
+        out += ",\"session_requests\":" + std::to_string(counters.requests);
     }
     if (server)
     {

@@ -69,6 +69,7 @@ struct request_driver::request_state
     bool holds_slot = false;          // a slot reserved to open a connection in
     bool reused = false;              // the connection held is a kept-alive one
     bool authorized = false;          // carries the session's token
+    bool parked = false;              // gave a connection back parked (see release_as::park)
     token_ticket waited;              // a token the request waited for (slow path)
     std::uint64_t generation = 0;     // the token sent
     std::string_view authorization;   // its header value, valid until the next suspension
@@ -106,7 +107,12 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
 
         if (action.release != release_as::keep)
         {
-            if (state.conn)
+            if (state.conn && action.release == release_as::park)
+            {
+                pool_.park(std::move(state.conn));
+                state.parked = true;
+            }
+            else if (state.conn)
                 pool_.release(std::move(state.conn), action.release == release_as::reuse);
             else if (state.holds_slot)
                 pool_.release_slot();
@@ -126,6 +132,12 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
         case request_step::wait_for_token: {
             event.ec = co_await wait_for_token(*tokens_, op, state.waited, diag);
             event.kind = event.ec ? request_event_kind::token_failed : request_event_kind::token_ready;
+            if (state.parked)
+            {
+                // The renewal is over (or this request's wait is): the queue may move again.
+                state.parked = false;
+                pool_.unpark();
+            }
             break;
         }
 
