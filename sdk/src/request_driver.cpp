@@ -188,7 +188,7 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
         case request_step::write:
         case request_step::read:
             state.reused = machine.holds_reused();
-            event = co_await exchange(op, request, answer, action.step, state);
+            co_await exchange(op, request, answer, action.step, state, event);
             break;
 
         case request_step::attach_token: {
@@ -246,10 +246,9 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
     }
 }
 
-asio::awaitable<request_event> request_driver::exchange(operation_context& op, const http_request& request,
-                                                        http_result& answer, request_step step, request_state& state)
+asio::awaitable<void> request_driver::exchange(operation_context& op, const http_request& request, http_result& answer,
+                                               request_step step, request_state& state, request_event& event)
 {
-    request_event event;
     switch (step)
     {
     case request_step::connect: {
@@ -270,7 +269,7 @@ asio::awaitable<request_event> request_driver::exchange(operation_context& op, c
             observer_.emit(event_kind::connection_opened);
             event.kind = request_event_kind::connected;
         }
-        co_return event;
+        co_return;
     }
 
     case request_step::write: {
@@ -279,7 +278,7 @@ asio::awaitable<request_event> request_driver::exchange(operation_context& op, c
         {
             // Closed by the server, or bytes out of step, since its last answer: never written to.
             event.kind = request_event_kind::stale;
-            co_return event;
+            co_return;
         }
         if (!write_request_head(conn.head, request.method, request.target, params_.host_header,
                                 params_.user_agent, state.authorization, request.content_type, request.body.size(),
@@ -289,7 +288,7 @@ asio::awaitable<request_event> request_driver::exchange(operation_context& op, c
             event.kind = request_event_kind::write_failed;
             event.ec = error::invalid_argument;
             state.cause = "the request head would hold a line break";
-            co_return event;
+            co_return;
         }
         const std::string_view body = request.content_type.empty() ? std::string_view() : request.body;
         auto written = co_await conn.write(op, conn.head, body);
@@ -305,7 +304,7 @@ asio::awaitable<request_event> request_driver::exchange(operation_context& op, c
             state.bytes_sent += conn.head.size() + body.size();
             event.kind = request_event_kind::written;
         }
-        co_return event;
+        co_return;
     }
 
     case request_step::read: {
@@ -316,7 +315,7 @@ asio::awaitable<request_event> request_driver::exchange(operation_context& op, c
             event.ec = read.ec;
             event.answer_started = read.answer_started;
             state.cause = std::move(read.cause);
-            co_return event;
+            co_return;
         }
         event.kind = request_event_kind::answered;
         event.status = answer.status;
@@ -336,10 +335,10 @@ asio::awaitable<request_event> request_driver::exchange(operation_context& op, c
         }
         if (state.authorized && answer.status != 401)
             tokens_->accepted(state.generation);
-        co_return event;
+        co_return;
     }
 
-    default: co_return event;
+    default: co_return;
     }
 }
 

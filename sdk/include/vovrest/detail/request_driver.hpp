@@ -55,9 +55,10 @@ public:
 private:
     struct request_state;
 
-    // One step on the wire (connect, write or read) of the request in `state`; the event it ends with.
-    boost::asio::awaitable<request_event> exchange(operation_context& op, const http_request& request,
-                                                   http_result& answer, request_step step, request_state& state);
+    // One step on the wire (connect, write or read) of the request in `state`; `event` is set to
+    // the one it ends with (filled in place: no copy of it in the caller's frame).
+    boost::asio::awaitable<void> exchange(operation_context& op, const http_request& request, http_result& answer,
+                                          request_step step, request_state& state, request_event& event);
     // The end of a request: the caller's diagnostics, the counters and the completion event. Not
     // a coroutine: what it builds never lives in the request's frame.
     boost::system::error_code complete(operation_context& op, const http_request& request,
