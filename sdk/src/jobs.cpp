@@ -152,15 +152,17 @@ asio::awaitable<std::pair<error_code, wait_result>> wait_job(session& s, job_id 
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (bool first_poll = true;; first_poll = false)
     {
-        bool cancelled = false;
-        if (!first_poll)
+        // Checked before the wait as well: a cancellation that came while the poll's last step had
+        // just completed found no wait to end, and the next one may be long.
+        bool cancelled = co_await cancelled_between_steps();
+        if (!first_poll && !cancelled)
         {
             timer.expires_after(poll_interval);
             auto [waited] = co_await timer.async_wait(use_tuple);
             cancelled = waited.failed();
+            if (!cancelled)
+                cancelled = co_await cancelled_between_steps();
         }
-        if (!cancelled)
-            cancelled = co_await cancelled_between_steps();
         if (cancelled)
         {
             outcome.first = asio::error::operation_aborted;
