@@ -82,6 +82,10 @@ def main(results_dir, bench_dir):
     w("/usr/bin/python3 benchmarks/python_requests_loop.py --url URL --duration 5")
     w("valgrind --tool=callgrind build/release/benchmarks/vovrest-bench --url URL --client sdk "
       "--connections 8 --concurrency 64 --requests 2000")
+    w("build/release/benchmarks/vovrest-bench --url URL --client sdk|raw --connections 64 --concurrency 64|100000 "
+      "--duration 5 --warmup 1   # server: --token-lifetime 2s (sdk)")
+    w("build/release/benchmarks/vovrest-bench --url URL --mode resume --connections 64 --concurrency 1000|10000|100000 "
+      "--rounds 7")
     w("build/release/benchmarks/vovrest-micro-bench")
     w("```\n")
     w("Clients: **sdk** is vovrest (one `session`, N coroutines calling `async_get` with "
@@ -151,6 +155,49 @@ def main(results_dir, bench_dir):
           f"{n(med(rows, 'errors', label=label))} |")
     w("")
 
+    w("## Many waiting callers: 100,000 coroutines on one session, K = 64\n")
+    w("The same run at 64 coroutines is the base: bytes per caller = (peak RSS at 100,000 − peak RSS at "
+      "64) / 99,936, the benchmark's own coroutine included. sdk: 2 s tokens (JWT times are whole "
+      "seconds, so each renewal moves the expiry by one second: about one token request per second); "
+      "raw: 1 h tokens (it never renews). Token requests are counted over the whole run (set-up, "
+      "warm-up, measurement and the drain of the requests in flight: `wall`).\n")
+    w("| client | peak RSS, 64 callers | peak RSS, 100,000 callers | bytes per caller | req/s at 100,000 | "
+      "token requests / wall s (64; 100,000) | callers that waited for a token | renewals on 401 |")
+    w("|---|---:|---:|---:|---:|---|---:|---:|")
+    per_caller = {}
+    for c in ["sdk", "raw"]:
+        small = med(rows, "peak_rss_kb", label="callers", client=c, concurrency=64)
+        big = med(rows, "peak_rss_kb", label="callers", client=c, concurrency=100000)
+        bpc = (big - small) * 1024 / (100000 - 64) if small and big else None
+        per_caller[c] = bpc
+        tok = []
+        for conc in (64, 100000):
+            t = med(rows, "token_requests", label="callers", client=c, concurrency=conc)
+            wall = med(rows, "wall_s", label="callers", client=c, concurrency=conc)
+            tok.append(f"{n(t)} / {wall:.1f} s" if t is not None and wall else "–")
+        waited = med(rows, "token_waiters", label="callers", client=c, concurrency=100000)
+        on401 = med(rows, "renewals_on_401", label="callers", client=c, concurrency=100000)
+        w(f"| {c} | {n(small / 1024 if small else None, 1)} MB | {n(big / 1024 if big else None, 1)} MB | "
+          f"{n(bpc)} | {n(med(rows, 'req_per_s', label='callers', client=c, concurrency=100000))} | "
+          f"{'; '.join(tok)} | {n(waited) if c == 'sdk' else '–'} | {n(on401) if c == 'sdk' else '–'} |")
+    w("")
+    w("The renewal's waiter-resume curve: a session with no token, N coroutines calling "
+      "`async_authorize` at once (one token request, every caller waiting for it), timed from the "
+      "token's answer (the `renewal_succeeded` event) to the last caller back in its own coroutine; "
+      "one thread, median of the rounds.\n")
+    w("| waiters | resume time | per waiter | token requests per round |")
+    w("|---:|---:|---:|---:|")
+    curve = {}
+    for waiters in (1000, 10000, 100000):
+        t = med(rows, "resume_ms", label="resume", concurrency=waiters)
+        per = med(rows, "ns_per_waiter", label="resume", concurrency=waiters)
+        rounds = med(rows, "rounds", label="resume", concurrency=waiters)
+        tokens = med(rows, "token_requests", label="resume", concurrency=waiters)
+        curve[waiters] = per
+        w(f"| {n(waiters)} | {n(t, 2) if t is not None else '–'} ms | {n(per)} ns | "
+          f"{n(tokens / rounds, 1) if tokens is not None and rounds else '–'} |")
+    w("")
+
     w("## Client instructions per request (callgrind, client process only)\n")
     w("`--requests 2000`: the statistics are zeroed after a warm-up of 200 requests and dumped after "
       "2,000 more, so start-up, connects and the first token are not counted.\n")
@@ -216,6 +263,26 @@ def main(results_dir, bench_dir):
         allowed = math.ceil(elapsed / (0.75 * 3.0)) + 1
         w(f"| one token request per lifetime (no stampede) | {n(tokens)} token requests in {elapsed:.0f} s of 3 s tokens "
           f"(one per renewal allows ≤ {allowed}) | {verdict(tokens <= allowed)} |")
+    if per_caller.get("sdk"):
+        raw_note = f"; raw: {n(per_caller['raw'])} B" if per_caller.get("raw") else ""
+        w(f"| 100,000 callers: ≤ 2 KB of peak RSS per caller | {n(per_caller['sdk'])} B per caller{raw_note} | "
+          f"{verdict(per_caller['sdk'] <= 2048)} |")
+    t64 = med(rows, "token_requests", label="callers", client="sdk", concurrency=64)
+    w64 = med(rows, "wall_s", label="callers", client="sdk", concurrency=64)
+    tbig = med(rows, "token_requests", label="callers", client="sdk", concurrency=100000)
+    wbig = med(rows, "wall_s", label="callers", client="sdk", concurrency=100000)
+    on401 = med(rows, "renewals_on_401", label="callers", client="sdk", concurrency=100000)
+    if t64 and w64 and tbig and wbig:
+        # One renewal per second of 2 s tokens whose times are whole seconds, plus the first token.
+        allowed = math.ceil(wbig) + 1
+        w(f"| 100,000 callers: one token request per renewal (as many per second as with 64 callers) | "
+          f"{tbig / wbig:.2f}/s at 100,000 against {t64 / w64:.2f}/s at 64 ({n(tbig)} in {wbig:.1f} s; "
+          f"{n(on401)} on 401) | {verdict(tbig <= allowed and not on401)} |")
+    if all(curve.get(k) for k in (1000, 10000, 100000)):
+        spread = max(curve.values()) / min(curve.values())
+        w(f"| a renewal's cost flat per waiter (1k, 10k, 100k waiters) | "
+          f"{' / '.join(n(curve[k]) for k in (1000, 10000, 100000))} ns per waiter (spread {spread:.2f}×) | "
+          f"{verdict(spread <= 2.0)} |")
     s, r, st = ipr.get("k8", (None, None, None))
     if s and r:
         strands = f"; the default, a strand per operation: {st / r:.2f}×" if st else ""

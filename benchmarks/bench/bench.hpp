@@ -39,6 +39,7 @@ struct options
     bool sdk_strands = false;                    // sdk: a strand per operation even on one thread
     std::string latency_timeline;                // CSV of per-100ms latency
     std::string label;                           // copied to the JSON line
+    unsigned rounds = 5;                         // resume mode: sessions measured
 };
 
 // Where to send requests, resolved from the options (embedded server or --url).

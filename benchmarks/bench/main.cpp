@@ -221,40 +221,52 @@ struct sdk_shared
     std::atomic<std::uint64_t> jobs{0};
 };
 
-asio::awaitable<void> sdk_worker(sdk_shared* shared)
+void report_failure(const vovrest::diagnostics& diag)
 {
-    constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-    auto& s = shared->session;
-    auto& ctl = shared->ctl;
-    const bool submit = shared->opt.mode == "submit";
+    static std::atomic<int> reported{0};
+    if (reported.fetch_add(1) < 3)
+        std::cerr << "sdk request failed: " << diag.http_status << ' ' << diag.server_message << '\n';
+}
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// One coroutine per mode: a GET loop's frame carries no submission request, and no local lives
+// across the call that need not (the frame is counted in the bytes per caller).
+asio::awaitable<void> sdk_get_worker(sdk_shared* shared)
+{
     vovrest::diagnostics diag;
-    while (ctl.keep_going())
+    while (shared->ctl.keep_going())
     {
         const auto start = clock::now();
-        bool ok = false;
-        if (submit)
-        {
-            vovrest::request req{vovrest::http_method::post, "/api/v3/jobs", {},
-                                 job_body(shared->jobs.fetch_add(1, std::memory_order_relaxed)), "application/json"};
-            auto [ec, answer] = co_await s.async_execute(std::move(req), diag, use_tuple);
-            ok = !ec && answer.status == 201;
-        }
-        else
-        {
-            auto [ec, answer] = co_await s.async_get(shared->opt.path, {}, diag, use_tuple);
-            ok = !ec && answer.status == 200;
-        }
+        auto [ec, answer] = co_await shared->session.async_get(shared->opt.path, {}, diag, use_tuple);
+        const bool ok = !ec && answer.status == 200;
         if (!ok)
-        {
-            static std::atomic<int> reported{0};
-            if (reported.fetch_add(1) < 3)
-                std::cerr << "sdk request failed: " << diag.http_status << ' ' << diag.server_message << '\n';
-        }
-        ctl.record(start, clock::now(), ok);
+            report_failure(diag);
+        shared->ctl.record(start, clock::now(), ok);
     }
 }
 
-std::uint64_t run_sdk(const options& opt, const target& where, run_control& ctl)
+vovrest::request submission(sdk_shared* shared)
+{
+    return vovrest::request{vovrest::http_method::post, "/api/v3/jobs", {},
+                            job_body(shared->jobs.fetch_add(1, std::memory_order_relaxed)), "application/json"};
+}
+
+asio::awaitable<void> sdk_submit_worker(sdk_shared* shared)
+{
+    vovrest::diagnostics diag;
+    while (shared->ctl.keep_going())
+    {
+        const auto start = clock::now();
+        auto [ec, answer] = co_await shared->session.async_execute(submission(shared), diag, use_tuple);
+        const bool ok = !ec && answer.status == 201;
+        if (!ok)
+            report_failure(diag);
+        shared->ctl.record(start, clock::now(), ok);
+    }
+}
+
+vovrest::session_counters run_sdk(const options& opt, const target& where, run_control& ctl)
 {
     asio::io_context io(static_cast<int>(opt.threads));
     vovrest::session_params params;
@@ -286,12 +298,80 @@ std::uint64_t run_sdk(const options& opt, const target& where, run_control& ctl)
     ctl.begin();
     for (unsigned i = 0; i < opt.concurrency; ++i)
     {
-        asio::co_spawn(io, sdk_worker(&shared), [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "sdk"); });
+        auto worker = opt.mode == "submit" ? sdk_submit_worker(&shared) : sdk_get_worker(&shared);
+        asio::co_spawn(io, std::move(worker), [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "sdk"); });
     }
     run_on_threads(io, opt.threads);
     const auto counters = session.counters();
     session.shutdown();
-    return counters.token_requests;
+    return counters;
+}
+
+// ---- the renewal's waiter-resume time: N callers wait for one token ----
+
+struct resume_round
+{
+    std::int64_t answered_ns = 0;     // the renewal's answer (renewal_succeeded)
+    std::int64_t last_resumed_ns = 0; // the last waiter back in its own coroutine
+    unsigned failures = 0;
+};
+
+asio::awaitable<void> resume_waiter(vovrest::session* s, resume_round* round)
+{
+    vovrest::diagnostics diag;
+    auto [ec] = co_await s->async_authorize(diag, use_tuple);
+    round->last_resumed_ns = std::max(round->last_resumed_ns, ns_of(clock::now()));
+    if (ec)
+        ++round->failures;
+}
+
+struct resume_result
+{
+    std::vector<double> resume_ms;  // per round
+    std::uint64_t token_requests = 0;
+    std::uint64_t waiters = 0;      // callers that waited for a token, every round
+    unsigned failures = 0;
+};
+
+// `rounds` times: a session with no token, N coroutines asking it for one at once (one token
+// request, N - 1 of them waiting for it), and the time from the token's answer to the last of
+// them resuming. One thread: the waiters resume one after another.
+resume_result run_resume(const options& opt, const target& where)
+{
+    resume_result out;
+    for (unsigned r = 0; r < opt.rounds; ++r)
+    {
+        asio::io_context io(1);
+        resume_round round;
+        vovrest::session_params params;
+        params.url = where.url;
+        params.username = where.user;
+        params.password = vovrest::fixed_password(where.password);
+        params.max_connections = opt.connections;
+        params.tls.insecure_skip_verify = true;
+        params.single_threaded = true;
+        params.on_event = [&round](const vovrest::session_event& e) {
+            if (e.kind == vovrest::event_kind::renewal_succeeded)
+                round.answered_ns = ns_of(clock::now());
+        };
+        vovrest::session session(io.get_executor(), params);
+        for (unsigned i = 0; i < opt.concurrency; ++i)
+            asio::co_spawn(io, resume_waiter(&session, &round), [](std::exception_ptr e) {
+                if (e)
+                    std::rethrow_exception(e);
+            });
+        io.run();
+        const auto counters = session.counters();
+        session.shutdown();
+        out.token_requests += counters.token_requests;
+        out.waiters += counters.waiters;
+        out.failures += round.failures;
+        if (round.answered_ns == 0)
+            ++out.failures;
+        else
+            out.resume_ms.push_back(static_cast<double>(round.last_resumed_ns - round.answered_ns) / 1e6);
+    }
+    return out;
 }
 
 // ---- options ----
@@ -319,7 +399,10 @@ Drives load against an Accelerator REST API v3 and prints one JSON line with the
   --requests R                measure R requests instead of a duration (for callgrind; the
                               statistics are zeroed before them and dumped after them)
   --path P                    GET this path (default /api/v3/project/1/version)
-  --mode get|submit           submit: POST /api/v3/jobs
+  --mode get|submit|resume    submit: POST /api/v3/jobs; resume (sdk): N callers wait for the
+                              first token of a new session, timed from the token's answer to
+                              the last caller resuming (--rounds times, median reported)
+  --rounds R                  resume: sessions measured (default 5)
   --latency-timeline FILE     CSV: per 100 ms, requests, p50 and p99, token requests
   --label TEXT                copied into the JSON line
 Embedded server only:
@@ -404,6 +487,8 @@ options parse(int argc, char** argv)
             opt.duration = to_double(arg, value);
         else if (arg == "--warmup")
             opt.warmup = to_double(arg, value);
+        else if (arg == "--rounds")
+            opt.rounds = std::max(1u, to_unsigned(arg, value));
         else if (arg == "--requests")
             opt.requests = to_unsigned(arg, value);
         else if (arg == "--token-lifetime")
@@ -417,8 +502,10 @@ options parse(int argc, char** argv)
     }
     if (opt.client != "sdk" && opt.client != "raw" && opt.client != "naive" && opt.client != "blocking")
         throw std::invalid_argument("--client: sdk, raw, naive or blocking");
-    if (opt.mode != "get" && opt.mode != "submit")
-        throw std::invalid_argument("--mode: get or submit");
+    if (opt.mode != "get" && opt.mode != "submit" && opt.mode != "resume")
+        throw std::invalid_argument("--mode: get, submit or resume");
+    if (opt.mode == "resume" && opt.client != "sdk")
+        throw std::invalid_argument("--mode resume: sdk only");
     if (opt.client == "blocking")
         opt.concurrency = opt.connections;
     return opt;
@@ -470,6 +557,14 @@ double cpu_seconds() noexcept
            static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+// Peak resident set of this process (the embedded server included, when there is one).
+long peak_rss_kb() noexcept
+{
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
 void write_timeline(const std::string& file, const run_control::summary& result)
 {
     std::ofstream out(file);
@@ -509,19 +604,43 @@ int run(int argc, char** argv)
     const target where = resolve(opt, url);
     const std::uint64_t server_tokens_before = server ? server->stats().token_requests : 0;
 
+    if (opt.mode == "resume")
+    {
+        const auto result = run_resume(opt, where);
+        auto times = result.resume_ms;
+        std::sort(times.begin(), times.end());
+        const double median = times.empty() ? 0.0 : times[times.size() / 2];
+        const double best = times.empty() ? 0.0 : times.front();
+        char line[512];
+        std::snprintf(line, sizeof line,
+                      R"({"client":"sdk","mode":"resume","tls":%s,"connections":%u,"concurrency":%u,"threads":1,)"
+                      R"("rounds":%u,"resume_ms":%.3f,"resume_ms_min":%.3f,"ns_per_waiter":%.1f,"waiters":%llu,)"
+                      R"("token_requests":%llu,"errors":%u,"peak_rss_kb":%ld,"label":"%s"})",
+                      where.https ? "true" : "false", opt.connections, opt.concurrency, opt.rounds, median, best,
+                      median * 1e6 / opt.concurrency, static_cast<unsigned long long>(result.waiters),
+                      static_cast<unsigned long long>(result.token_requests), result.failures, peak_rss_kb(),
+                      opt.label.c_str());
+        std::cout << line << std::endl;
+        if (server)
+            server->stop();
+        return result.failures == 0 && !times.empty() ? 0 : 1;
+    }
+
     run_control ctl(opt);
     const double cpu_before = cpu_seconds();
-    std::uint64_t token_requests = 0;
+    const auto wall_before = clock::now();
+    vovrest::session_counters counters;
     if (opt.client == "sdk")
-        token_requests = run_sdk(opt, where, ctl);
+        counters = run_sdk(opt, where, ctl);
     else if (opt.client == "raw" || opt.client == "naive")
         run_raw(opt, where, ctl, opt.client == "naive");
     else
         run_blocking(opt, where, ctl);
     const double cpu = cpu_seconds() - cpu_before;
+    // Set-up, warm-up, measurement and the drain of the requests in flight: what token requests are counted over.
+    const double wall = std::chrono::duration<double>(clock::now() - wall_before).count();
     auto result = ctl.finish();
-    if (opt.client != "sdk")
-        token_requests = result.token_requests;
+    const std::uint64_t token_requests = opt.client == "sdk" ? counters.token_requests : result.token_requests;
 
     const auto requests = result.latency.total();
     const double rate = result.seconds > 0 ? static_cast<double>(requests) / result.seconds : 0.0;
@@ -540,6 +659,20 @@ int run(int argc, char** argv)
                   server ? "true" : "false", opt.sdk_strands ? "true" : "false",
                   opt.label.c_str());
     std::string out = line;
+    out += ",\"peak_rss_kb\":" + std::to_string(peak_rss_kb());
+    char wall_text[32];
+    std::snprintf(wall_text, sizeof wall_text, ",\"wall_s\":%.3f", wall);
+    out += wall_text;
+    if (opt.client == "sdk")
+    {
+        out += ",\"renewals_proactive\":" + std::to_string(counters.renewals_proactive);
+        out += ",\"renewals_forced\":" + std::to_string(counters.renewals_forced);
+        out += ",\"renewals_on_401\":" + std::to_string(counters.renewals_on_401);
+        out += ",\"token_waiters\":" + std::to_string(counters.waiters);
+        // A connection taken more often than once per request was handed to a caller that could not use it.
+        out += ",\"connection_takes\":" + std::to_string(counters.connections_reused + counters.connections_opened);
+        out += ",\"session_requests\":" + std::to_string(counters.requests);
+    }
     if (server)
     {
         const auto stats = server->stats();

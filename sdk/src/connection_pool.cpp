@@ -17,6 +17,7 @@ namespace {
 struct wants
 {
     bool fresh = false;  // a kept-alive connection will not do
+    bool ahead = false;  // ahead of the queue (the token request)
 };
 
 }  // namespace
@@ -195,6 +196,45 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         --open;
     }
 
+    void park(connection_ptr conn)
+    {
+        std::unique_lock lock(mutex);
+        const waiters_type::waiter* first = waiters.front();
+        if (shut_down || (first != nullptr && first->note.ahead))
+        {
+            lock.unlock();
+            release(std::move(conn), !shut_down);  // the token request takes it at once
+            return;
+        }
+        put_idle_locked(std::move(conn));
+    }
+
+    // Idle connections to the queue, one each, as releases would have.
+    void unpark()
+    {
+        for (;;)
+        {
+            std::vector<connection_ptr> dead;
+            std::unique_lock lock(mutex);
+            if (shut_down || waiters.empty() || idle.empty())
+                return;
+            connection_ptr candidate = std::move(idle.back());
+            idle.pop_back();
+            const bool alive = candidate->claim();
+            if (!alive)
+            {
+                --open;  // closed by the server while idle: its slot goes to the waiter instead
+                dead.push_back(std::move(candidate));
+            }
+            lock.unlock();
+            drop(dead);
+            if (alive)
+                release(std::move(candidate), true);
+            else
+                release_slot();
+        }
+    }
+
     void cancel_waiter(waiters_type::key_type key)
     {
         std::unique_lock lock(mutex);
@@ -218,11 +258,11 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
             if (conn)
                 note_reused();
             const error_code ec = result == acquired::closed ? error_code(error::session_closed) : error_code{};
-            waiters_type::complete(waiters_type::waiter{resume_on, std::move(handler), wants{fresh}}, ec,
-                                   std::move(conn));
+            waiters_type::complete(waiters_type::waiter{resume_on, std::move(handler), wants{fresh, ahead_of_queue}},
+                                   ec, std::move(conn));
             return;
         }
-        waiters.push(resume_on, std::move(handler), wants{fresh}, ahead_of_queue,
+        waiters.push(resume_on, std::move(handler), wants{fresh, ahead_of_queue}, ahead_of_queue,
                      [weak = weak_from_this()](waiters_type::key_type key, asio::cancellation_type) {
                          if (auto self = weak.lock())
                              self->cancel_waiter(key);
@@ -287,6 +327,16 @@ void connection_pool::release(connection_ptr conn, bool reusable)
 void connection_pool::release_slot()
 {
     impl_->release_slot();
+}
+
+void connection_pool::park(connection_ptr conn)
+{
+    impl_->park(std::move(conn));
+}
+
+void connection_pool::unpark()
+{
+    impl_->unpark();
 }
 
 void connection_pool::shutdown()

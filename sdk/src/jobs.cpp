@@ -162,9 +162,9 @@ asio::awaitable<std::pair<error_code, wait_result>> wait_job(session& s, job_id 
             timer.expires_after(poll_interval);
             auto [waited] = co_await timer.async_wait(use_tuple);
             cancelled = waited.failed();
+            if (!cancelled)
+                cancelled = co_await cancelled_between_steps();
         }
-        if (!cancelled)
-            cancelled = co_await cancelled_between_steps();
         if (cancelled)
         {
             outcome.first = asio::error::operation_aborted;

@@ -78,10 +78,12 @@ request_action request_fsm::resume(const request_event& event) noexcept
         phase_ = phase::writing;
         return request_action{.step = request_step::write, .deadline = step_deadline::request};
     case kind::no_token:
-        // The connection goes back unused: the next caller with a token may send on it.
+        // The connection goes back unused, parked: the requests queued for one would find no token
+        // either, and passing it from one to the next would wake every one of them once for
+        // nothing. The token request still takes it; the queue moves again after the renewal.
         waited_ = false;
         phase_ = phase::waiting_for_token;
-        return request_action{.step = request_step::wait_for_token, .release = release_as::reuse,
+        return request_action{.step = request_step::wait_for_token, .release = release_as::park,
                               .deadline = step_deadline::none};
 
     case kind::stale:

@@ -128,25 +128,42 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         return {};
     }
 
-    // `req` is read and moved from; the caller's frame owns it until the operation ends.
-    asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request& req, diagnostics& diag)
+    // Checks the call and builds it for the wire; on failure (nothing is sent) the error with
+    // `diag` filled. `req` is read and moved from; it must outlive the operation (the body and
+    // headers are sent from it).
+    error_code prepare_call(request& req, detail::http_request& wire, diagnostics& diag)
     {
         diag.clear();
-        std::pair<error_code, response> outcome;
-        detail::http_request wire;
         wire.policy = req.retry ? &*req.retry : &params.retry;
         if (auto why = prepare(req, wire); !why.empty())
         {
             diag = detail::client_failure(std::move(why), std::string(wire.method), wire.target);
-            outcome.first = error::invalid_argument;
             detail::session_observer::bump(observer.requests);
-            co_return outcome;
+            return error::invalid_argument;
         }
+        return {};
+    }
+
+    static response to_response(detail::http_result& answer)
+    {
+        response out;
+        out.status = answer.status;
+        out.headers = std::move(answer.headers);
+        out.body = std::move(answer.body);
+        return out;
+    }
+
+    // `req` is read and moved from; the caller's frame owns it until the operation ends.
+    asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request& req, diagnostics& diag)
+    {
+        std::pair<error_code, response> outcome;
+        detail::http_request wire;
+        outcome.first = prepare_call(req, wire, diag);
+        if (outcome.first)
+            co_return outcome;
         detail::http_result answer;
         outcome.first = co_await driver.run(op, wire, answer, diag);
-        outcome.second.status = answer.status;
-        outcome.second.headers = std::move(answer.headers);
-        outcome.second.body = std::move(answer.body);
+        outcome.second = to_response(answer);
         co_return outcome;
     }
 
@@ -239,11 +256,17 @@ asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(req
     co_await asio::this_coro::throw_if_cancelled(false);
     op->enter();
     caller_cancellation forwarding(caller_state.slot(), *op);
-    auto [ec, answer] = co_await self->run(*op, req, diag);
+    // The call runs in this frame, driven directly: no frame of its own between this one and the
+    // driver's (a caller waiting for a connection holds as little as possible).
+    detail::http_request wire;
+    detail::http_result answer;
+    error_code ec = self->prepare_call(req, wire, diag);
+    if (!ec)
+        ec = co_await self->driver.run(*op, wire, answer, diag);
     forwarding.stop();
     op->finish();
     co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
-    co_return std::tuple<error_code, response>(ec, std::move(answer));
+    co_return std::tuple<error_code, response>(ec, impl::to_response(answer));
 }
 
 asio::awaitable<void> session::authorize()

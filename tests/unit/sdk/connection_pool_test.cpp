@@ -257,5 +257,64 @@ TEST_F(pool_fixture, a_waiter_that_wants_a_fresh_connection_gets_a_slot_not_a_ke
     pool.release_slot();
 }
 
+TEST_F(pool_fixture, a_parked_connection_goes_to_the_token_request_not_to_the_queue_until_unparked)
+{
+    boost::asio::io_context io;
+    connection_pool::connection_ptr first_slot, second_slot;
+    ASSERT_EQ(pool.try_acquire(first_slot, false), connection_pool::acquired::slot);
+    ASSERT_EQ(pool.try_acquire(second_slot, false), connection_pool::acquired::slot);  // full from here on
+    std::vector<std::string> served;
+    std::vector<connection_pool::connection_ptr> handed;
+    auto wait = [&](std::string name, bool ahead) {
+        pool.async_acquire(io.get_executor(), ahead, false,
+                           [&, name](boost::system::error_code e, connection_pool::connection_ptr c) {
+                               served.push_back(e ? name + " failed" : name);
+                               handed.push_back(std::move(c));
+                           });
+    };
+    wait("request 1", false);
+    wait("request 2", false);
+
+    // Parked: the queued requests are not woken.
+    auto a = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    pool.park(a);
+    io.run();
+    EXPECT_TRUE(served.empty());
+    EXPECT_EQ(a->script->watches, 1);  // idle, and watched like any idle connection
+
+    // The token request, queued ahead, gets the next parked connection at once.
+    wait("token", true);
+    io.restart();
+    io.run();
+    ASSERT_EQ(served, std::vector<std::string>{"token"});  // it took the idle one: nobody else woke
+    auto b = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    wait("token again", true);
+    pool.park(b);
+    io.restart();
+    io.run();
+    ASSERT_EQ(served, (std::vector<std::string>{"token", "token again"}));
+    ASSERT_EQ(handed.size(), 2u);
+    EXPECT_EQ(handed[0], a);
+    EXPECT_EQ(handed[1], b);
+
+    // Both parked again, then the renewal is over: each queued request is woken once.
+    pool.park(std::move(handed[0]));
+    pool.park(std::move(handed[1]));
+    handed.clear();
+    io.restart();
+    io.run();
+    EXPECT_EQ(served.size(), 2u);
+    pool.unpark();
+    io.restart();
+    io.run();
+    EXPECT_EQ(served, (std::vector<std::string>{"token", "token again", "request 1", "request 2"}));
+    ASSERT_EQ(handed.size(), 2u);
+    EXPECT_TRUE(handed[0] && handed[1]);
+    pool.unpark();  // nobody waits: nothing happens
+    pool.release(std::move(handed[0]), true);
+    pool.release(std::move(handed[1]), true);
+    EXPECT_EQ(pool.open_connections(), 2u);
+}
+
 }  // namespace
 }  // namespace vovrest::detail

@@ -195,7 +195,7 @@ trace run(const scenario& sc, const retry_policy& policy = {})
         }
         if (a.release != release_as::keep)
         {
-            if (a.release == release_as::reuse)
+            if (a.release == release_as::reuse || a.release == release_as::park)
                 pool_has_idle = true;
             holding_reused = false;
         }
@@ -390,6 +390,23 @@ TEST(request_contract, a_full_pool_is_not_queued_for_without_a_usable_token)
     const request_action queued = m.resume(full);
     EXPECT_EQ(queued.step, request_step::queue_for_connection);  // a token waited for is sent as it is
     EXPECT_EQ(step_to(m, request_event_kind::connection_reused).use_waited_token, true);
+}
+
+TEST(request_contract, a_connection_held_without_a_usable_token_is_parked_not_passed_to_the_queue)
+{
+    request_fsm m(request_traits{true, true, {}});
+    request_event start{.kind = request_event_kind::start};
+    start.token_usable = true;
+    ASSERT_EQ(m.resume(start).step, request_step::acquire_connection);
+    request_event full{.kind = request_event_kind::pool_full};
+    full.token_usable = true;
+    ASSERT_EQ(m.resume(full).step, request_step::queue_for_connection);
+    ASSERT_EQ(step_to(m, request_event_kind::connection_reused).step, request_step::attach_token);
+    // The hard window began while it was queued: the callers behind it have no token either.
+    const request_action none = step_to(m, request_event_kind::no_token);
+    EXPECT_EQ(none.step, request_step::wait_for_token);
+    EXPECT_EQ(none.release, release_as::park);
+    EXPECT_EQ(step_to(m, request_event_kind::token_ready).step, request_step::acquire_connection);
 }
 
 TEST(request_contract, the_token_request_goes_without_a_token)

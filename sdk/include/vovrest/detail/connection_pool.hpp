@@ -68,6 +68,13 @@ public:
     // list; any other is closed and its slot passed on.
     void release(connection_ptr conn, bool reusable);
     void release_slot();
+    // Gives back a reusable connection that the callers queued now cannot use (the one giving it
+    // back knows why: no usable token): a waiter ahead of the queue gets it at once, the others
+    // do not; it goes to the idle list, where a new acquire may take it. unpark() then hands the
+    // idle connections to the queue again; whoever parks must call it once its reason is over,
+    // whatever the outcome, or the queue would wait for the next release.
+    void park(connection_ptr conn);
+    void unpark();
     // Closes idle connections, fails waiters with session_closed, refuses further acquires.
     void shutdown();
 

@@ -9,6 +9,7 @@
 #include <vovrest/detail/http_message.hpp>
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/operation_context.hpp>
+#include <vovrest/detail/request_fsm.hpp>
 #include <vovrest/detail/session_observer.hpp>
 #include <vovrest/diagnostics.hpp>
 
@@ -17,6 +18,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace vovrest::detail {
@@ -51,6 +53,19 @@ public:
                                                           http_result& answer, diagnostics& diag);
 
 private:
+    struct request_state;
+
+    // One step on the wire (connect, write or read) of the request in `state`; `event` is set to
+    // the one it ends with (filled in place: no copy of it in the caller's frame).
+    boost::asio::awaitable<void> exchange(operation_context& op, const http_request& request, http_result& answer,
+                                          request_step step, request_state& state, request_event& event);
+    // The end of a request: the caller's diagnostics, the counters and the completion event. Not
+    // a coroutine: what it builds never lives in the request's frame.
+    boost::system::error_code complete(operation_context& op, const http_request& request,
+                                       const request_action& action, const http_result& answer, diagnostics& diag,
+                                       std::string cause, unsigned attempts, std::uint64_t bytes_sent,
+                                       std::chrono::steady_clock::duration elapsed);
+
     connection_pool& pool_;
     http_transport& transport_;
     session_observer& observer_;

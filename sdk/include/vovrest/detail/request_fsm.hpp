@@ -45,6 +45,9 @@ enum class release_as : std::uint8_t
 {
     keep,    // nothing: keep holding it (or none is held)
     reuse,   // back to the pool for the next request
+    park,    // back to the pool, but not to the requests queued for one now: this one found no
+             // usable token, nor would they (they wait for the renewal in the pool's queue, and are
+             // handed connections again once this request's wait for the token is over)
     close,   // close it: it carried a failure, a close, or bytes out of step
 };
 
