@@ -57,9 +57,9 @@ base_url checked_url(const session_params& params)
 class caller_cancellation
 {
 public:
-    caller_cancellation(asio::cancellation_slot slot, detail::operation_context& op) : op_(op)
+    caller_cancellation(asio::cancellation_state state, detail::operation_context& op) : op_(op)
     {
-        op_.follow_caller(slot);
+        op_.follow_caller(state);
     }
     ~caller_cancellation() { stop(); }
     caller_cancellation(const caller_cancellation&) = delete;
@@ -255,7 +255,7 @@ asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(req
     const bool throw_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
     co_await asio::this_coro::throw_if_cancelled(false);
     op->enter();
-    caller_cancellation forwarding(caller_state.slot(), *op);
+    caller_cancellation forwarding(caller_state, *op);
     // The call runs in this frame, driven directly: no frame of its own between this one and the
     // driver's (a caller waiting for a connection holds as little as possible).
     detail::http_request wire;

@@ -78,12 +78,46 @@ TEST(operation_context, caller_followed_through_its_slot_reaches_every_step)
         io,
         [](operation_context& o, asio::cancellation_signal& c, boost::system::error_code& a,
            boost::system::error_code& b) -> asio::awaitable<void> {
-            o.follow_caller((co_await asio::this_coro::cancellation_state).slot());
+            o.follow_caller(co_await asio::this_coro::cancellation_state);
             asio::steady_timer short_one(o.executor(), 1ms);
             auto [ec1] = co_await short_one.async_wait(o.step_token());
             a = ec1;
             asio::steady_timer never(o.executor(), std::chrono::hours(1));
             asio::post(o.executor(), [&c] { c.emit(asio::cancellation_type::terminal); });
+            auto [ec2] = co_await never.async_wait(o.step_token());
+            b = ec2;
+            o.stop_following_caller();
+        }(*op, caller, first, second),
+        asio::bind_cancellation_slot(caller.slot(), [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        }));
+    io.run();
+    EXPECT_FALSE(first);
+    EXPECT_EQ(second, asio::error::operation_aborted);
+    EXPECT_TRUE(op->cancelled());
+}
+
+// A cancellation the caller's coroutine receives between two steps finds its slot empty (the
+// first step has completed, the second has not started): it is only in the coroutine's
+// cancellation state, and the second step must end at once all the same, not after an hour.
+TEST(operation_context, caller_cancelled_between_steps_ends_the_next_step)
+{
+    asio::io_context io;
+    auto op = operation_context::make(io.get_executor(), {});
+    asio::cancellation_signal caller;
+    boost::system::error_code first, second;
+    asio::co_spawn(
+        io,
+        [](operation_context& o, asio::cancellation_signal& c, boost::system::error_code& a,
+           boost::system::error_code& b) -> asio::awaitable<void> {
+            co_await asio::this_coro::throw_if_cancelled(false);
+            o.follow_caller(co_await asio::this_coro::cancellation_state);
+            asio::steady_timer short_one(o.executor(), 1ms);
+            auto [ec1] = co_await short_one.async_wait(o.step_token());
+            a = ec1;
+            c.emit(asio::cancellation_type::terminal);  // between the steps: no wait to end
+            asio::steady_timer never(o.executor(), std::chrono::hours(1));
             auto [ec2] = co_await never.async_wait(o.step_token());
             b = ec2;
             o.stop_following_caller();

@@ -20,6 +20,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/recycling_allocator.hpp>
@@ -125,7 +126,13 @@ public:
         // operation completes: the handler that forwards the caller's cancellation goes back in
         // before every step.
         if (caller_slot_.is_connected())
+        {
+            // A cancellation the caller's coroutine received between two steps, while its slot
+            // was empty, is only in the coroutine's cancellation state: it ends this step too.
+            if (caller_state_.cancelled() != boost::asio::cancellation_type::none)
+                cancelled_ = true;
             caller_slot_.assign([this](boost::asio::cancellation_type type) { cancel(type); });
+        }
         // A cancellation that came while no step was waiting found nothing to end: this step
         // ends at once (the timer fires as soon as it has started).
         if (cancelled_)
@@ -139,12 +146,17 @@ public:
 
     // An operation run inside its caller's coroutine: `slot` is that coroutine's cancellation
     // slot (the one its awaited operations use), followed until stop_following_caller().
-    void follow_caller(boost::asio::cancellation_slot slot) noexcept { caller_slot_ = slot; }
+    void follow_caller(boost::asio::cancellation_state state) noexcept
+    {
+        caller_state_ = state;
+        caller_slot_ = state.slot();
+    }
     void stop_following_caller() noexcept
     {
         if (caller_slot_.is_connected())
             caller_slot_.clear();
         caller_slot_ = {};
+        caller_state_ = {};
     }
 
     // Arms the deadline of the next step (connect, handshake, request), bounded by the
@@ -236,6 +248,7 @@ private:
     bool timed_out_ = false;
     bool cancelled_ = false;
     boost::asio::cancellation_slot caller_slot_;
+    boost::asio::cancellation_state caller_state_;  // the caller coroutine's, while followed
     const bool concurrent_;
     std::recursive_mutex guard_;
 };
