@@ -39,18 +39,37 @@ struct server
     std::atomic<long> responses_left;  // --requests; 0: no limit
 
     // The session fails its calls in flight, then every thread's run() returns.
-    void stop() { s.shutdown(); io.stop(); }
-    void served() { if (responses_left.fetch_sub(1) == 1) stop(); }
+    void stop()
+    {
+        s.shutdown();
+        io.stop();
+    }
+    void served()
+    {
+        if (responses_left.fetch_sub(1) == 1)
+            stop();
+    }
 };
 
 // For co_spawn instead of asio::detached, which would swallow the exception.
 void report(std::exception_ptr e)
 {
-    try { if (e) std::rethrow_exception(e); }
-    catch (const std::exception& x) { std::cerr << "async_server: " << x.what() << '\n'; }
+    try
+    {
+        if (e)
+            std::rethrow_exception(e);
+    }
+    catch (const std::exception& x)
+    {
+        std::cerr << "async_server: " << x.what() << '\n';
+    }
 }
 
-struct reply { http::status status; boost::json::object body; };
+struct reply
+{
+    http::status status;
+    boost::json::object body;
+};
 
 // The SDK call suspends only this request's coroutine; other requests go on meanwhile.
 asio::awaitable<reply> route(vovrest::session& s, std::string target)
@@ -61,16 +80,20 @@ asio::awaitable<reply> route(vovrest::session& s, std::string target)
         r.body["status"] = "ok";
     else if (!id)
         r = reply{http::status::not_found, {{"error", "no such route"}}};
-    else try {
-        const vovrest::job_record job = co_await vovrest::jobs::get(s, *id);
-        r.body["id"] = job.id.to_string();
-        r.body["status"] = job.status;
-        r.body["host"] = job.host;
-    } catch (const vovrest::error_with_diagnostics& e) {
-        // An unknown job is the client's 404; anything else is the Accelerator failing us: 502.
-        r.status = e.code() == vovrest::error::not_found ? http::status::not_found : http::status::bad_gateway;
-        r.body["error"] = e.what();  // the server's text; never the token
-    }
+    else
+        try
+        {
+            const vovrest::job_record job = co_await vovrest::jobs::get(s, *id);
+            r.body["id"] = job.id.to_string();
+            r.body["status"] = job.status;
+            r.body["host"] = job.host;
+        }
+        catch (const vovrest::error_with_diagnostics& e)
+        {
+            // An unknown job is the client's 404; anything else is the Accelerator failing us: 502.
+            r.status = e.code() == vovrest::error::not_found ? http::status::not_found : http::status::bad_gateway;
+            r.body["error"] = e.what();  // the server's text; never the token
+        }
     co_return r;
 }
 
@@ -81,7 +104,8 @@ asio::awaitable<reply> route(vovrest::session& s, std::string target)
 asio::awaitable<void> serve(server& srv, tcp::socket socket)
 {
     boost::beast::flat_buffer buffer;
-    for (bool keep_alive = true; keep_alive;) {
+    for (bool keep_alive = true; keep_alive;)
+    {
         http::request<http::string_body> req;
         auto [ec, n] = co_await http::async_read(socket, buffer, req, asio::as_tuple(asio::use_awaitable));
         if (ec)
@@ -106,7 +130,8 @@ asio::awaitable<void> listen(server& srv, tcp::acceptor acceptor)
 {
     co_await srv.s.authorize();  // a wrong password shows at start, not at the first client
     std::cout << "listening on http://127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;
-    for (;;) {
+    for (;;)
+    {
         tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
         asio::co_spawn(asio::make_strand(acceptor.get_executor()), serve(srv, std::move(socket)), report);
     }
@@ -119,16 +144,20 @@ int main(int argc, char** argv)
     vovrest::session_params params;
     params.url = std::getenv("NC_URL") ? std::getenv("NC_URL") : "";
     params.username = std::getenv("USER") ? std::getenv("USER") : "";
-    params.password = std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD")
-                                                   : vovrest::password_prompt();
+    params.password =
+        std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD") : vovrest::password_prompt();
     unsigned short port = 0;
     long requests = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i + 1 < argc; i += 2)
+    {
         const std::string flag = argv[i];
-        if (flag == "--port") port = static_cast<unsigned short>(std::atoi(argv[i + 1]));
-        else if (flag == "--requests") requests = std::atol(argv[i + 1]);
+        if (flag == "--port")
+            port = static_cast<unsigned short>(std::atoi(argv[i + 1]));
+        else if (flag == "--requests")
+            requests = std::atol(argv[i + 1]);
     }
-    try {
+    try
+    {
         asio::io_context io;
         vovrest::session s(io.get_executor(), std::move(params));
         server srv{s, io, requests};
@@ -148,7 +177,9 @@ int main(int argc, char** argv)
         io.run();
         threads.clear();  // joins
         return status;
-    } catch (const std::exception& e) {
+    }
+    catch (const std::exception& e)
+    {
         std::cerr << "async_server: " << e.what() << '\n';
         return 1;
     }

@@ -74,8 +74,8 @@ int main(int argc, char** argv)
     vovrest::session_params params;
     params.url = argc > 1 ? argv[1] : std::getenv("NC_URL") ? std::getenv("NC_URL") : "";
     params.username = std::getenv("USER") ? std::getenv("USER") : "";
-    params.password = std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD")
-                                                   : vovrest::password_prompt();
+    params.password =
+        std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD") : vovrest::password_prompt();
     try
     {
         asio::io_context io;

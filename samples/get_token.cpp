@@ -56,7 +56,7 @@ int main(int argc, char** argv)
     params.username = argument_or_env(argc, argv, 2, "USER");
     // The provider is asked at each login; the SDK wipes the answer after using it.
     params.password = std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD")
-                                                   : vovrest::password_prompt("Password:");
+                                                  : vovrest::password_prompt("Password:");
     try
     {
         asio::io_context io;

@@ -63,8 +63,8 @@ int main(int argc, char** argv)
     const char* url = std::getenv("NC_URL");
     params.url = url ? url : "";
     params.username = std::getenv("USER") ? std::getenv("USER") : "";
-    params.password = std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD")
-                                                   : vovrest::password_prompt();
+    params.password =
+        std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD") : vovrest::password_prompt();
     std::vector<vovrest::job_id> ids;
     for (int i = 1; i < argc; ++i)
     {

@@ -30,8 +30,8 @@ asio::awaitable<bool> submit_all(vovrest::session& s, std::vector<vovrest::job_s
     options.on_progress = [](const vovrest::submit_progress& p) {
         // Never called twice at once, so plain stdio is safe; one line, rewritten in place.
         if (p.done % 100 == 0 || p.done == p.total)
-            std::fprintf(stderr, "\r%zu/%zu done (%zu failed, %zu unknown)%s", p.done, p.total, p.failed,
-                         p.unknown, p.done == p.total ? "\n" : "");
+            std::fprintf(stderr, "\r%zu/%zu done (%zu failed, %zu unknown)%s", p.done, p.total, p.failed, p.unknown,
+                         p.done == p.total ? "\n" : "");
     };
     const auto start = std::chrono::steady_clock::now();
     const std::vector<vovrest::submit_result> results = co_await vovrest::submit_many(s, specs, options);
@@ -59,8 +59,8 @@ int main(int argc, char** argv)
     vovrest::session_params params;
     params.url = std::getenv("NC_URL") ? std::getenv("NC_URL") : "";
     params.username = std::getenv("USER") ? std::getenv("USER") : "";
-    params.password = std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD")
-                                                   : vovrest::password_prompt();
+    params.password =
+        std::getenv("VOV_PASSWORD") ? vovrest::password_from_env("VOV_PASSWORD") : vovrest::password_prompt();
     params.single_threaded = true;  // one thread runs the io_context below
     int first = 1;
     if (argc > 1 && std::string(argv[1]).find("://") != std::string::npos)

@@ -21,7 +21,8 @@ constexpr const char* description =
     "queries, job submission (one, or thousands from a file through one session) and job control.\n"
     "Options go before or after the command; every command has --help.";
 
-constexpr const char* footer = R"help(The password is asked only when a token must be requested, from --password-file (which
+constexpr const char* footer =
+    R"help(The password is asked only when a token must be requested, from --password-file (which
 group and others must not be able to read: chmod 600), --password-stdin, $VOV_PASSWORD, or a
 prompt when standard input is a terminal. It is never printed; a token only by `vovrest token`.
 
@@ -61,7 +62,7 @@ bool settable_in_config(const CLI::Option& option)
 {
     const std::string name = option.get_single_name();
     return !option.get_lnames().empty() && name != "help" && name != "version" && name != "config"
-        && name != "password-stdin";
+           && name != "password-stdin";
 }
 
 std::string config_text(const std::string& path)
@@ -105,40 +106,64 @@ void build_app(CLI::App& app, global_options& o, command& out)
 
     const std::string server = "Server and account";
     app.add_option("--url", o.url, "the Accelerator, e.g. https://nchost:6271 (a path is dropped)")
-        ->envname("NC_URL")->type_name("URL")->group(server);
+        ->envname("NC_URL")
+        ->type_name("URL")
+        ->group(server);
     app.add_option("--user", o.user, "the account (default: $USER)")
-        ->envname("VOVREST_USER")->type_name("NAME")->group(server);
+        ->envname("VOVREST_USER")
+        ->type_name("NAME")
+        ->group(server);
     auto* file = app.add_option("--password-file", o.password_file,
                                 "read the password from FILE's first line; FILE must not be readable by group or "
                                 "others (chmod 600)")
-                     ->envname("VOVREST_PASSWORD_FILE")->type_name("FILE")->group(server);
+                     ->envname("VOVREST_PASSWORD_FILE")
+                     ->type_name("FILE")
+                     ->group(server);
     app.add_flag("--password-stdin", o.password_stdin, "read the password from the first line of standard input")
-        ->excludes(file)->group(server);
+        ->excludes(file)
+        ->group(server);
     app.add_option("--cacert", o.cacert, "trust this PEM CA certificate (an internal CA) for https")
-        ->envname("VOVREST_CACERT")->type_name("FILE")->group(server);
+        ->envname("VOVREST_CACERT")
+        ->type_name("FILE")
+        ->group(server);
     app.add_flag("--insecure", o.insecure, "do not verify the server's certificate (self-signed sites)")
-        ->envname("VOVREST_INSECURE")->group(server);
+        ->envname("VOVREST_INSECURE")
+        ->group(server);
 
     const std::string behaviour = "Behaviour";
     add_duration(app, "--timeout", o.timeout, "bound on each operation, token and retries included (0: none)")
-        ->envname("VOVREST_TIMEOUT")->group(behaviour);
+        ->envname("VOVREST_TIMEOUT")
+        ->group(behaviour);
     add_duration(app, "--connect-timeout", o.connect_timeout, "bound on a connect and its TLS handshake")
-        ->envname("VOVREST_CONNECT_TIMEOUT")->group(behaviour);
+        ->envname("VOVREST_CONNECT_TIMEOUT")
+        ->group(behaviour);
     app.add_option("--connections", o.connections, "keep-alive connections at most")
-        ->check(CLI::Range(1, 1024))->capture_default_str()->envname("VOVREST_CONNECTIONS")->type_name("N")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str()
+        ->envname("VOVREST_CONNECTIONS")
+        ->type_name("N")
         ->group(behaviour);
     app.add_option_function<std::string>(
-           "-o,--output", [&o](const std::string& v) { o.output = v == "json" ? output_format::json : output_format::text; },
+           "-o,--output",
+           [&o](const std::string& v) { o.output = v == "json" ? output_format::json : output_format::text; },
            "text (for people) or json (one JSON document per line, for programs)")
-        ->check(CLI::IsMember({"text", "json"}))->default_str("text")->envname("VOVREST_OUTPUT")->type_name("FORMAT")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->default_str("text")
+        ->envname("VOVREST_OUTPUT")
+        ->type_name("FORMAT")
         ->group(behaviour);
     app.add_flag("--no-progress", o.no_progress, "no progress bar, even on a terminal")
-        ->envname("VOVREST_NO_PROGRESS")->group(behaviour);
+        ->envname("VOVREST_NO_PROGRESS")
+        ->group(behaviour);
     app.add_option("--token-cache", o.token_cache,
                    "the token cache directory, or off (default: $XDG_RUNTIME_DIR/vovrest, see below)")
-        ->envname("VOVREST_TOKEN_CACHE")->type_name("PATH|off")->group(behaviour);
+        ->envname("VOVREST_TOKEN_CACHE")
+        ->type_name("PATH|off")
+        ->group(behaviour);
     app.add_option("--config", o.config_file, "read settings from FILE (default: $XDG_CONFIG_HOME/vovrest/config.ini)")
-        ->envname("VOVREST_CONFIG")->type_name("FILE")->group(behaviour);
+        ->envname("VOVREST_CONFIG")
+        ->type_name("FILE")
+        ->group(behaviour);
     app.add_flag("-v,--verbose", o.verbose, "print session events (renewals, replays, connections) on stderr")
         ->group(behaviour);
 

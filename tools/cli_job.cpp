@@ -70,9 +70,9 @@ asio::awaitable<int> run_control(session& s, const global_options& o, std::strin
 struct wait_end
 {
     job_id id;
-    int status = exit_ok;       // exit_ok, exit_not_found, exit_forgotten, or an error's
-    std::string state;          // VALID, FAILED; "not found", "forgotten"; the error text
-    std::string end;            // valid, failed, not_found, forgotten, error
+    int status = exit_ok;  // exit_ok, exit_not_found, exit_forgotten, or an error's
+    std::string state;     // VALID, FAILED; "not found", "forgotten"; the error text
+    std::string end;       // valid, failed, not_found, forgotten, error
 };
 
 // Polls GET /api/v3/jobs/{id}/status. A 404 at the first poll: the job never existed or was
@@ -224,13 +224,12 @@ void add_job_command(CLI::App& app, global_options& o, command& out)
     }
 
     auto* wait = job->add_subcommand("wait", "wait until every job given is VALID or FAILED");
-    wait->footer(
-        "Polls each job until it is VALID or FAILED and prints that state (several jobs: \"ID STATE\"\n"
-        "lines in the order given; json: {\"id\", \"end\", \"status\"} lines, end being valid, failed,\n"
-        "not_found or forgotten). Exit status: 0 every job finished (VALID or FAILED alike); 4 a job\n"
-        "was not found at the first poll (it never existed, or was forgotten before the wait); 5 a\n"
-        "job was forgotten while waited for (it ended, but its end state was not seen); the worst\n"
-        "of these (or 1, 3 for errors) when there are several jobs.");
+    wait->footer("Polls each job until it is VALID or FAILED and prints that state (several jobs: \"ID STATE\"\n"
+                 "lines in the order given; json: {\"id\", \"end\", \"status\"} lines, end being valid, failed,\n"
+                 "not_found or forgotten). Exit status: 0 every job finished (VALID or FAILED alike); 4 a job\n"
+                 "was not found at the first poll (it never existed, or was forgotten before the wait); 5 a\n"
+                 "job was forgotten while waited for (it ended, but its end state was not seen); the worst\n"
+                 "of these (or 1, 3 for errors) when there are several jobs.");
     auto ids = std::make_shared<std::vector<std::string>>();
     auto poll = std::make_shared<std::chrono::milliseconds>(std::chrono::seconds(1));
     vovrest::tools::add_duration(*wait, "--poll", *poll, "time between two polls of a job");

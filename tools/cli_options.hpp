@@ -44,21 +44,21 @@ inline constexpr unsigned token_attempts = 3;
 
 struct global_options
 {
-    std::string url;                 // --url, $NC_URL, config
-    std::string user;                // --user, $VOVREST_USER, config, else $USER
-    std::string password_file;       // --password-file, $VOVREST_PASSWORD_FILE, config
-    bool password_stdin = false;     // --password-stdin
-    std::string cacert;              // --cacert, $VOVREST_CACERT, config
-    bool insecure = false;           // --insecure, $VOVREST_INSECURE, config
-    std::chrono::milliseconds timeout = default_timeout;                  // --timeout (0: none)
+    std::string url;                                      // --url, $NC_URL, config
+    std::string user;                                     // --user, $VOVREST_USER, config, else $USER
+    std::string password_file;                            // --password-file, $VOVREST_PASSWORD_FILE, config
+    bool password_stdin = false;                          // --password-stdin
+    std::string cacert;                                   // --cacert, $VOVREST_CACERT, config
+    bool insecure = false;                                // --insecure, $VOVREST_INSECURE, config
+    std::chrono::milliseconds timeout = default_timeout;  // --timeout (0: none)
     std::chrono::milliseconds connect_timeout = default_connect_timeout;  // --connect-timeout
-    std::size_t connections = 8;     // --connections
-    bool verbose = false;            // -v
-    output_format output = output_format::text;  // -o / --output
-    bool no_progress = false;        // --no-progress
-    std::string token_cache;         // --token-cache PATH|off; empty: the default directory
-    bool no_cache = false;           // `token --no-cache`
-    std::string config_file;         // --config, $VOVREST_CONFIG, else the default file
+    std::size_t connections = 8;                                          // --connections
+    bool verbose = false;                                                 // -v
+    output_format output = output_format::text;                           // -o / --output
+    bool no_progress = false;                                             // --no-progress
+    std::string token_cache;  // --token-cache PATH|off; empty: the default directory
+    bool no_cache = false;    // `token --no-cache`
+    std::string config_file;  // --config, $VOVREST_CONFIG, else the default file
 
     bool json() const noexcept { return output == output_format::json; }
     bool token_cache_off() const noexcept { return no_cache || token_cache == "off"; }

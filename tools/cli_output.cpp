@@ -184,7 +184,8 @@ void append_json(std::string& out, const boost::json::value& v)
     case boost::json::kind::uint64: out += std::to_string(v.get_uint64()); break;
     case boost::json::kind::double_: append_double(out, v.get_double()); break;
     case boost::json::kind::string: append_json_string(out, v.get_string()); break;
-    case boost::json::kind::array: {
+    case boost::json::kind::array:
+    {
         out += '[';
         bool first = true;
         for (const auto& element : v.get_array())
@@ -196,7 +197,8 @@ void append_json(std::string& out, const boost::json::value& v)
         out += ']';
         break;
     }
-    case boost::json::kind::object: {
+    case boost::json::kind::object:
+    {
         out += '{';
         bool first = true;
         for (const auto& member : v.get_object())
@@ -365,8 +367,9 @@ void one_line_json(std::string_view body, Sink&& sink)
             cut(i, 1, {});
             continue;
         }
-        if (c == 0x7f || (c == 0xc2 && i + 1 < body.size() && static_cast<unsigned char>(body[i + 1]) >= 0x80
-                          && static_cast<unsigned char>(body[i + 1]) <= 0x9f))
+        if (c == 0x7f
+            || (c == 0xc2 && i + 1 < body.size() && static_cast<unsigned char>(body[i + 1]) >= 0x80
+                && static_cast<unsigned char>(body[i + 1]) <= 0x9f))
         {
             escape.clear();
             const bool two = c == 0xc2;
@@ -407,13 +410,17 @@ void write_json_body(std::ostream& out, std::string_view body, bool valid)
     if (!valid)
         out << json_string(body);
     else
-        one_line_json(body, [&out](std::string_view piece) { out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+        one_line_json(body, [&out](std::string_view piece) {
+            out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+        });
     out << '\n';
 }
 
 void write_printable_text(std::ostream& out, std::string_view text)
 {
-    escape_text(text, true, [&out](std::string_view piece) { out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+    escape_text(text, true, [&out](std::string_view piece) {
+        out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    });
     if (!text.empty() && text.back() != '\n')
         out << '\n';
 }

@@ -33,8 +33,8 @@ std::string json_text(const boost::json::value& value);
 // member of a table answer. Never builds a tree: large answers cost no more than their text.
 struct json_body
 {
-    bool valid = false;     // the body is one JSON document
-    std::string errormsg;   // a top-level "errormsg" string member, when there is one
+    bool valid = false;    // the body is one JSON document
+    std::string errormsg;  // a top-level "errormsg" string member, when there is one
 };
 json_body check_json_body(std::string_view body);
 // The body as JSON text (see above), without a newline.

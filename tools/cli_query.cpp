@@ -14,7 +14,13 @@ namespace {
 
 namespace asio = boost::asio;
 
-enum class query_output { table, json, csv, csv_noheader };
+enum class query_output
+{
+    table,
+    json,
+    csv,
+    csv_noheader
+};
 
 // Aligned columns under a header line: the rows are parsed into a table.
 asio::awaitable<int> print_query_table(session& s, query q)
@@ -31,11 +37,10 @@ asio::awaitable<int> print_query_json(session& s, query q)
     const std::string body = co_await run_text(s, q);
     const json_body checked = check_json_body(body);
     if (!checked.valid)
-        throw error_with_diagnostics(error::bad_response, diagnostics{0, "the query answer is not JSON", "GET",
-                                                                      "/api/v3/query", {}});
+        throw error_with_diagnostics(error::bad_response,
+                                     diagnostics{0, "the query answer is not JSON", "GET", "/api/v3/query", {}});
     if (!checked.errormsg.empty())
-        throw error_with_diagnostics(error::query_failed,
-                                     diagnostics{0, checked.errormsg, "GET", "/api/v3/query", {}});
+        throw error_with_diagnostics(error::query_failed, diagnostics{0, checked.errormsg, "GET", "/api/v3/query", {}});
     write_json_body(std::cout, body, true);
     co_return exit_ok;
 }
@@ -78,9 +83,9 @@ void add_query_command(CLI::App& app, global_options& o, command& out)
 {
     auto* sub = app.add_subcommand("query", "GET /api/v3/query: jobs (or another table) as a table, JSON or CSV");
     sub->footer("Runs GET /api/v3/query. --format table (the default; with -o json: json) aligns the\n"
-                     "columns; json and csv print the server's answer (json on one line). A query the\n"
-                     "server refuses (an errormsg, or HTTP 400 for CSV) is exit status 1.\n"
-                     "Example: vovrest query --select idint,status --where status==VALID --order idint --limit 10");
+                "columns; json and csv print the server's answer (json on one line). A query the\n"
+                "server refuses (an errormsg, or HTTP 400 for CSV) is exit status 1.\n"
+                "Example: vovrest query --select idint,status --where status==VALID --order idint --limit 10");
     auto q = std::make_shared<query_options>();
     sub->add_option("--select", q->select, "fields (default: every field)")->delimiter(',')->type_name("F[,F...]");
     sub->add_option("--from", q->from, "the table")->capture_default_str();

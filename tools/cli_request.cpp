@@ -21,11 +21,11 @@ namespace asio = boost::asio;
 
 struct request_options
 {
-    std::string method;                 // -X; empty: GET, or POST with -d
+    std::string method;  // -X; empty: GET, or POST with -d
     std::string path;
-    std::vector<std::string> query;     // NAME=VALUE
-    std::string data;                   // -d: JSON text, @FILE or @-
-    std::vector<std::string> headers;   // -H 'Name: value'
+    std::vector<std::string> query;    // NAME=VALUE
+    std::string data;                  // -d: JSON text, @FILE or @-
+    std::vector<std::string> headers;  // -H 'Name: value'
 };
 
 // Nothing is sent with CR, LF or NUL in a path or header: it would be another header or request.
@@ -167,7 +167,8 @@ asio::awaitable<int> run_request(session& s, const global_options& o, request re
                 line += json_string(name) + ':' + json_string(value);
             }
             const bool valid = check_json_body(answer.body).valid;
-            line += "},\"body\":" + (answer.body.empty() ? std::string("null") : json_body_text(answer.body, valid)) + '}';
+            line +=
+                "},\"body\":" + (answer.body.empty() ? std::string("null") : json_body_text(answer.body, valid)) + '}';
             print_line(line);
         }
         else
@@ -188,8 +189,8 @@ void add_request_commands(CLI::App& app, global_options& o, command& out)
 {
     auto* get = app.add_subcommand("get", "GET any resource and print the body");
     get->footer("GETs PATH (/api/v3/jobs/1138, or jobs/1138 for short: a PATH without a leading '/' is\n"
-                     "taken under /api/v3/) with the NAME=VALUE pairs as query parameters, and prints the\n"
-                     "body (text: as it came, control characters escaped; json: on one line).");
+                "taken under /api/v3/) with the NAME=VALUE pairs as query parameters, and prints the\n"
+                "body (text: as it came, control characters escaped; json: on one line).");
     auto g = std::make_shared<request_options>();
     get->add_option("PATH", g->path, "the resource")->required();
     get->add_option("NAME=VALUE", g->query, "query parameters");
@@ -204,10 +205,10 @@ void add_request_commands(CLI::App& app, global_options& o, command& out)
 
     auto* any = app.add_subcommand("request", "any REST call: -X METHOD PATH [-d JSON] [-H HEADER] [--query k=v]");
     any->footer("Sends one request through the session (token, renewal, retries: a POST or PATCH whose\n"
-                     "answer is lost is never resent) and prints \"HTTP <status>\" and the body; with -o json\n"
-                     "one object {\"status\", \"headers\", \"body\"}. A failure status is printed the same way,\n"
-                     "then reported on stderr with its exit status. PATH is as for get.\n"
-                     "Example: vovrest request -X PUT jobs/1138 -d '{\"action\":\"stop\"}'");
+                "answer is lost is never resent) and prints \"HTTP <status>\" and the body; with -o json\n"
+                "one object {\"status\", \"headers\", \"body\"}. A failure status is printed the same way,\n"
+                "then reported on stderr with its exit status. PATH is as for get.\n"
+                "Example: vovrest request -X PUT jobs/1138 -d '{\"action\":\"stop\"}'");
     auto r = std::make_shared<request_options>();
     any->add_option("-X,--method", r->method, "GET, POST, PUT, PATCH or DELETE (default: GET, or POST with -d)")
         ->type_name("METHOD");
@@ -224,8 +225,8 @@ void add_request_commands(CLI::App& app, global_options& o, command& out)
         split_path(req.path, req.query);
         for (const auto& pair : r->query)
             add_pair(req.query, pair, "request");
-        req.method = r->method.empty() ? (r->data.empty() ? http_method::get : http_method::post)
-                                       : method_value(r->method);
+        req.method =
+            r->method.empty() ? (r->data.empty() ? http_method::get : http_method::post) : method_value(r->method);
         std::string content_type = "application/json";
         for (const auto& header : r->headers)
         {

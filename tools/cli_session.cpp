@@ -26,7 +26,8 @@ std::string environment(const char* name)
 // used instead of a bare "no password".
 void check_password_file(const std::string& path)
 {
-    struct stat info{};
+    struct stat info
+    {};
     if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode))
         throw cli_failure(exit_authentication, "cannot read the password file " + path);
     if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0)

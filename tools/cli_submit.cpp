@@ -51,7 +51,9 @@ std::string environment(const char* name)
 std::string current_directory()
 {
     const std::string pwd = environment("PWD");
-    struct stat a{}, b{};
+    struct stat a
+    {
+    }, b{};
     if (!pwd.empty() && pwd.front() == '/' && ::stat(pwd.c_str(), &a) == 0 && ::stat(".", &b) == 0
         && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
         return pwd;
@@ -264,47 +266,56 @@ asio::awaitable<int> run_file(session& s, const global_options& g, std::shared_p
 void add_submit_command(CLI::App& app, global_options& g, command& out)
 {
     auto* sub = app.add_subcommand("submit", "submit one job (-- COMMAND ARGS...) or one per line of a file");
-    sub->footer(
-        "vovrest submit [OPTIONS] [--] COMMAND [ARG...]\n"
-        "  submits one job and prints its id. A single COMMAND word is sent as the command line\n"
-        "  it holds (\"make -j4 && ./test\"); several words are quoted for /bin/sh and joined. Put\n"
-        "  the command after -- when it has options of its own.\n"
-        "vovrest submit --file FILE [--concurrency N] [--summary] [--no-reconcile] [--tag PREFIX] [OPTIONS]\n"
-        "  submits one job per line of FILE (- for standard input; empty lines and lines starting\n"
-        "  with # are skipped), N at a time, and prints one line per job in the order of the file:\n"
-        "  its id, or \"error: <reason>\". Every job is created exactly once: each carries a tag in\n"
-        "  its jobname, PREFIX-<batch>-<index> (PREFIX from --tag, default vovrest; with --jobname N:\n"
-        "  N-<line number>.PREFIX-<batch>-<index>), and a job whose answer was lost is looked for by\n"
-        "  that tag, then submitted again only if it does not exist (docs/reconciling-unknown-outcomes.md).\n"
-        "  --no-reconcile sends the jobnames as given and prints \"error: outcome unknown\" for a lost\n"
-        "  answer (the server may have the job; it is never resent).\n"
-        "  With -o json: {\"line\", \"id\"[, \"found_by_query\"]} or {\"line\", \"error\", \"unknown\",\n"
-        "  \"http_status\"} per job. A progress bar (rate, ETA) is drawn on stderr when it is a\n"
-        "  terminal, unless --no-progress. The exit status is 0 only when every job was created.\n"
-        "Defaults as nc run takes them: --rundir the current directory, --jobclass\n"
-        "$NC_DEFAULT_JOBCLASS, --env $VOV_ENV (unless empty, DEFAULT or a SNAPSHOT), and the job's\n"
-        "jobproj from $VOV_JOBPROJ, else $LM_PROJECT, else $RLM_PROJECT.");
+    sub->footer("vovrest submit [OPTIONS] [--] COMMAND [ARG...]\n"
+                "  submits one job and prints its id. A single COMMAND word is sent as the command line\n"
+                "  it holds (\"make -j4 && ./test\"); several words are quoted for /bin/sh and joined. Put\n"
+                "  the command after -- when it has options of its own.\n"
+                "vovrest submit --file FILE [--concurrency N] [--summary] [--no-reconcile] [--tag PREFIX] [OPTIONS]\n"
+                "  submits one job per line of FILE (- for standard input; empty lines and lines starting\n"
+                "  with # are skipped), N at a time, and prints one line per job in the order of the file:\n"
+                "  its id, or \"error: <reason>\". Every job is created exactly once: each carries a tag in\n"
+                "  its jobname, PREFIX-<batch>-<index> (PREFIX from --tag, default vovrest; with --jobname N:\n"
+                "  N-<line number>.PREFIX-<batch>-<index>), and a job whose answer was lost is looked for by\n"
+                "  that tag, then submitted again only if it does not exist (docs/reconciling-unknown-outcomes.md).\n"
+                "  --no-reconcile sends the jobnames as given and prints \"error: outcome unknown\" for a lost\n"
+                "  answer (the server may have the job; it is never resent).\n"
+                "  With -o json: {\"line\", \"id\"[, \"found_by_query\"]} or {\"line\", \"error\", \"unknown\",\n"
+                "  \"http_status\"} per job. A progress bar (rate, ETA) is drawn on stderr when it is a\n"
+                "  terminal, unless --no-progress. The exit status is 0 only when every job was created.\n"
+                "Defaults as nc run takes them: --rundir the current directory, --jobclass\n"
+                "$NC_DEFAULT_JOBCLASS, --env $VOV_ENV (unless empty, DEFAULT or a SNAPSHOT), and the job's\n"
+                "jobproj from $VOV_JOBPROJ, else $LM_PROJECT, else $RLM_PROJECT.");
     auto o = std::make_shared<submit_options>();
     const std::string job = "Job description";
     sub->add_option("--rundir", o->rundir, "the directory the job runs in (default: the current one)")
-        ->type_name("DIR")->group(job);
+        ->type_name("DIR")
+        ->group(job);
     sub->add_option("--jobname", o->jobname, "the job's name (with --file: NAME-<line number>)")
-        ->type_name("NAME")->group(job);
+        ->type_name("NAME")
+        ->group(job);
     sub->add_option("--jobclass", o->jobclass, "the job class (default: $NC_DEFAULT_JOBCLASS)")
-        ->type_name("CLASS")->group(job);
+        ->type_name("CLASS")
+        ->group(job);
     sub->add_option("--env", o->env, "the environment, e.g. BASE or \"BASE+D(VAR=1)\" (default: $VOV_ENV)")
-        ->type_name("ENV")->group(job);
+        ->type_name("ENV")
+        ->group(job);
     sub->add_option("--resources", o->resources, "the resources, e.g. \"linux64 RAM/2000\"")
-        ->type_name("R")->group(job);
+        ->type_name("R")
+        ->group(job);
     sub->add_option("--priority", o->priority, "1 to 15, low, normal, high, top, or sched,exec such as 4,8")
-        ->type_name("P")->group(job);
+        ->type_name("P")
+        ->group(job);
     sub->add_option("--group", o->group, "the group the job belongs to")->type_name("GROUP")->group(job);
     sub->add_option("--logfile", o->logfile, "the job's log file")->type_name("FILE")->group(job);
-    sub->add_option("--set", o->set, "any other job-description key, sent as text (repeatable), e.g. --set autokill=3600")
-        ->type_name("KEY=VALUE")->group(job);
+    sub->add_option("--set", o->set,
+                    "any other job-description key, sent as text (repeatable), e.g. --set autokill=3600")
+        ->type_name("KEY=VALUE")
+        ->group(job);
     sub->add_option("--file", o->file, "one job per line of FILE (- for standard input)")->type_name("FILE");
     auto* concurrency = sub->add_option("--concurrency", o->concurrency, "with --file: submissions in flight at once")
-                            ->check(CLI::Range(1, 4096))->capture_default_str()->type_name("N");
+                            ->check(CLI::Range(1, 4096))
+                            ->capture_default_str()
+                            ->type_name("N");
     auto* summary = sub->add_flag("--summary", o->summary,
                                   "with --file: one JSON line on stderr: created (found by query included), "
                                   "reconciled_found, resubmitted, failed, unknown, seconds, jobs_per_s, "

@@ -29,7 +29,8 @@ asio::awaitable<int> run_token(session& s, const global_options& o)
     }
     const auto colon = header->find(':');
     const std::string_view type = std::string_view(*header).substr(0, colon);
-    const std::string_view token = colon == std::string::npos ? std::string_view{} : std::string_view(*header).substr(colon + 1);
+    const std::string_view token =
+        colon == std::string::npos ? std::string_view{} : std::string_view(*header).substr(colon + 1);
     boost::json::object out;
     out["authorization"] = *header;
     out["token_type"] = type;
@@ -83,20 +84,20 @@ int run_logout(const global_options& o, bool all)
 void add_token_commands(CLI::App& app, global_options& o, command& out)
 {
     auto* token = app.add_subcommand("token", "print the Authorization header value of a token");
-    token->footer(
-        "Prints \"<token_type>:<access_token>\", the value of the Authorization header, e.g.\n"
-        "  curl -H \"Authorization: $(vovrest token)\" \"$NC_URL/api/v3/project/1/project\"\n"
-        "The token comes from the token cache while it is fresh (no password needed), else from\n"
-        "the server. The only command that prints a token. With -o json: token_type,\n"
-        "access_token, authorization, expires_at (epoch seconds, when the token says) and\n"
-        "from_cache.");
-    token->add_flag("--no-cache", o.no_cache, "a fresh token from the server; the token cache is neither read nor written");
+    token->footer("Prints \"<token_type>:<access_token>\", the value of the Authorization header, e.g.\n"
+                  "  curl -H \"Authorization: $(vovrest token)\" \"$NC_URL/api/v3/project/1/project\"\n"
+                  "The token comes from the token cache while it is fresh (no password needed), else from\n"
+                  "the server. The only command that prints a token. With -o json: token_type,\n"
+                  "access_token, authorization, expires_at (epoch seconds, when the token says) and\n"
+                  "from_cache.");
+    token->add_flag("--no-cache", o.no_cache,
+                    "a fresh token from the server; the token cache is neither read nor written");
     token->callback([&o, &out] { out.run = [&o](session& s) { return run_token(s, o); }; });
 
     auto* logout = app.add_subcommand("logout", "remove the cached token (no request is sent)");
     logout->footer("Removes the cached token of --url and --user from the token cache, so that the next\n"
-                        "command asks the server (and the password) again. The REST API has no logout: the\n"
-                        "token itself stays valid until it expires.");
+                   "command asks the server (and the password) again. The REST API has no logout: the\n"
+                   "token itself stays valid until it expires.");
     auto all = std::make_shared<bool>(false);
     logout->add_flag("--all", *all, "remove every cached token of this OS user");
     logout->callback([&o, &out, all] { out.local = [&o, all] { return run_logout(o, *all); }; });

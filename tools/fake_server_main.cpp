@@ -113,27 +113,37 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
     app.set_version_flag("--version", std::string("vovrest-fake-server ") + vovrest::library_version());
 
     // Server
-    app.add_option_function<std::string>("--listen", [&p](const std::string& v) { listen_value(v, p); },
-                                         "address to listen on; port 0 picks a free one")
-        ->type_name("HOST:PORT")->default_str("127.0.0.1:0")->group("Server");
+    app.add_option_function<std::string>(
+           "--listen", [&p](const std::string& v) { listen_value(v, p); },
+           "address to listen on; port 0 picks a free one")
+        ->type_name("HOST:PORT")
+        ->default_str("127.0.0.1:0")
+        ->group("Server");
     app.add_option("--user", user_texts,
                    "an account; repeat for more. LEVEL is readonly, user (default), leader or admin. Default: one "
                    "user demo:demo. The password is never printed; it is visible in the process list until the "
                    "server starts, so use throwaway passwords only")
-        ->type_name("NAME:PASSWORD[:LEVEL]")->group("Server");
+        ->type_name("NAME:PASSWORD[:LEVEL]")
+        ->group("Server");
     add_duration(app, "--token-lifetime", p.token_lifetime, "lifetime of the JWTs issued (at least 1s)")
         ->group("Server");
     app.add_flag("--expires-in", p.include_expires_in, "add expires_in to token responses")->group("Server");
     app.add_option("--threads", p.threads, "threads serving requests")
-        ->check(CLI::Range(1u, 256u))->capture_default_str()->group("Server");
+        ->check(CLI::Range(1u, 256u))
+        ->capture_default_str()
+        ->group("Server");
     add_duration(app, "--idle-timeout", p.idle_timeout,
-                 "close a kept-alive connection that sends no request for this long (0: never)")->group("Server");
+                 "close a kept-alive connection that sends no request for this long (0: never)")
+        ->group("Server");
     add_duration(app, "--header-timeout", p.header_timeout,
                  "close a connection whose request head is not whole this long after its first byte, or after "
-                 "accept (0: never)")->group("Server");
+                 "accept (0: never)")
+        ->group("Server");
     app.add_option("--connection-limit", p.connection_limit,
                    "concurrent connections; the others are closed at once (0: no limit)")
-        ->type_name("N")->capture_default_str()->group("Server");
+        ->type_name("N")
+        ->capture_default_str()
+        ->group("Server");
     app.add_option("--seed", p.seed, "seed of the fault fractions")->capture_default_str()->group("Server");
 
     // HTTPS
@@ -141,11 +151,15 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
                  "serve HTTPS with a self-signed certificate made at start (localhost, 127.0.0.1, ::1; valid one day)")
         ->group("HTTPS");
     auto* cert = app.add_option("--cert", p.tls.cert_file, "serve HTTPS with this PEM certificate (implies --tls)")
-                     ->type_name("FILE")->group("HTTPS");
+                     ->type_name("FILE")
+                     ->group("HTTPS");
     app.add_option("--key", p.tls.key_file, "the PEM private key of --cert (default: read from the certificate file)")
-        ->type_name("FILE")->needs(cert)->group("HTTPS");
+        ->type_name("FILE")
+        ->needs(cert)
+        ->group("HTTPS");
     app.add_option("--write-cert", p.tls.write_cert_file, "write the served certificate to FILE, for clients to trust")
-        ->type_name("FILE")->group("HTTPS");
+        ->type_name("FILE")
+        ->group("HTTPS");
 
     // Jobs
     add_duration(app, "--job-schedule-delay", p.job_schedule_delay, "time a job stays SCHEDULED")->group("Jobs");
@@ -155,33 +169,47 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
     app.add_option("--state-file", p.state_file,
                    "keep the jobs in FILE and start from it: a server restarted with the same file (and --listen "
                    "port) has the same jobs")
-        ->type_name("FILE")->group("Jobs");
+        ->type_name("FILE")
+        ->group("Jobs");
 
     // Faults
     const std::string faults = "Faults (off by default; each counted in GET /__fake/stats)";
     add_duration(app, "--latency", f.latency, "delay before every response")->group(faults);
     add_duration(app, "--token-latency", f.token_latency, "extra delay before token responses")->group(faults);
     app.add_option("--fail-first-tokens", f.fail_first_token_requests,
-                   "the first N token requests get 503 + Retry-After")->type_name("N")->group(faults);
+                   "the first N token requests get 503 + Retry-After")
+        ->type_name("N")
+        ->group(faults);
     app.add_option("--fail-fraction", f.fail_fraction, "share of API requests answered 503 + Retry-After")
-        ->check(CLI::Range(0.0, 1.0))->type_name("F")->group(faults);
+        ->check(CLI::Range(0.0, 1.0))
+        ->type_name("F")
+        ->group(faults);
     add_duration(app, "--retry-after", f.retry_after, "value of Retry-After (whole seconds)")->group(faults);
     app.add_option("--close-fraction", f.close_fraction, "share of responses with Connection: close, then a close")
-        ->check(CLI::Range(0.0, 1.0))->type_name("F")->group(faults);
+        ->check(CLI::Range(0.0, 1.0))
+        ->type_name("F")
+        ->group(faults);
     app.add_option("--silent-close-fraction", f.silent_close_fraction,
                    "share of connections closed after a response, unannounced")
-        ->check(CLI::Range(0.0, 1.0))->type_name("F")->group(faults);
+        ->check(CLI::Range(0.0, 1.0))
+        ->type_name("F")
+        ->group(faults);
     app.add_option("--drop-before-response-fraction", f.drop_before_response_fraction,
                    "share of requests processed, then the connection closed before the response")
-        ->check(CLI::Range(0.0, 1.0))->type_name("F")->group(faults);
+        ->check(CLI::Range(0.0, 1.0))
+        ->type_name("F")
+        ->group(faults);
     add_duration(app, "--revoke-every", f.revoke_every, "revoke every token issued so far, every DURATION")
         ->group(faults);
     app.add_option("--max-connections", f.max_connections,
-                   "a lower --connection-limit (the fault: a server at capacity)")->type_name("N")->group(faults);
+                   "a lower --connection-limit (the fault: a server at capacity)")
+        ->type_name("N")
+        ->group(faults);
     app.add_flag("--never-respond", f.never_respond, "read requests and never answer them")->group(faults);
 }
 
-constexpr std::string_view footer = R"(Control routes (no token): GET /__fake/stats (counters as JSON), POST /__fake/revoke.
+constexpr std::string_view footer =
+    R"(Control routes (no token): GET /__fake/stats (counters as JSON), POST /__fake/revoke.
 DURATION: a number and a unit (us, ms, s, m, h), terms may be summed: 500ms, 2s, 1.5s, 1m30s, 1h.
 Exit status: 0 stopped by SIGINT or SIGTERM, 1 the server could not start, 2 a wrong command line.)";
 

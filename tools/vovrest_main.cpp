@@ -32,7 +32,10 @@ namespace cli = vovrest::cli;
 void make_undumpable() noexcept
 {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    const struct rlimit none{0, 0};
+    const struct rlimit none
+    {
+        0, 0
+    };
     ::setrlimit(RLIMIT_CORE, &none);
 }
 
@@ -59,11 +62,12 @@ int run_with_session(const cli::global_options& options, cli::command& command)
     std::exception_ptr failure;
     // Stops the loop at once: a renewal still retrying (a server that never answers) or idle
     // keep-alive connections must not keep a finished command alive.
-    asio::co_spawn(io, authorize_then(s, std::move(command.run), options.verbose), [&](std::exception_ptr e, int result) {
-        failure = e;
-        status = result;
-        io.stop();
-    });
+    asio::co_spawn(io, authorize_then(s, std::move(command.run), options.verbose),
+                   [&](std::exception_ptr e, int result) {
+                       failure = e;
+                       status = result;
+                       io.stop();
+                   });
     io.run();
     if (failure)
         std::rethrow_exception(failure);
@@ -126,7 +130,8 @@ int main(int argc, char** argv)
     catch (const vovrest::error_with_diagnostics& e)
     {
         // "METHOD PATH: HTTP status: the server's text: the client's cause"; never a token or password.
-        return cli::fail(cli::exit_status_for(e.code(), e.get_diagnostics()), cli::error_text(e.code(), e.get_diagnostics()));
+        return cli::fail(cli::exit_status_for(e.code(), e.get_diagnostics()),
+                         cli::error_text(e.code(), e.get_diagnostics()));
     }
     catch (const std::exception& e)
     {

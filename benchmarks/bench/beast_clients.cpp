@@ -242,8 +242,7 @@ struct raw_shared
 {
     raw_shared(const options& o, const target& w, run_control& c, bool n, asio::io_context& i, ssl::context& t)
         : opt(o), where(w), ctl(c), naive(n), io(i), tls(t), pool(i.get_executor())
-    {
-    }
+    {}
     const options& opt;
     const target& where;
     run_control& ctl;
@@ -322,8 +321,7 @@ asio::awaitable<void> raw_worker(std::shared_ptr<raw_shared<Stream>> sh)
                 connect(*c->stream, sh->where);
             }
             catch (const std::exception&)
-            {
-            }
+            {}
         }
         sh->pool.release(c);
         ctl.record(start, clock::now(), ok);
@@ -450,8 +448,7 @@ void blocking_thread(const options& opt, const target& where, run_control& ctl, 
                 connect(*stream, where);
             }
             catch (const std::exception&)
-            {
-            }
+            {}
         }
         ctl.record(start, clock::now(), ok);
     }

@@ -21,25 +21,25 @@ using clock = std::chrono::steady_clock;
 
 struct options
 {
-    std::string client = "sdk";                  // sdk | raw | naive | blocking
-    std::string mode = "get";                    // get | submit
-    std::string url;                             // empty: embedded fake server
+    std::string client = "sdk";  // sdk | raw | naive | blocking
+    std::string mode = "get";    // get | submit
+    std::string url;             // empty: embedded fake server
     std::string user = "demo";
-    std::string password_file;                   // empty: "demo"
+    std::string password_file;  // empty: "demo"
     std::string path = "/api/v3/project/1/version";
-    unsigned connections = 8;                    // K
-    unsigned concurrency = 64;                   // N (blocking: K threads, N ignored)
-    unsigned threads = 1;                        // client io threads
-    unsigned server_threads = 1;                 // embedded server
-    double duration = 5.0;                       // seconds measured
-    double warmup = 0.5;                         // seconds before measuring
-    std::uint64_t requests = 0;                  // >0: fixed number of measured requests instead
+    unsigned connections = 8;                                         // K
+    unsigned concurrency = 64;                                        // N (blocking: K threads, N ignored)
+    unsigned threads = 1;                                             // client io threads
+    unsigned server_threads = 1;                                      // embedded server
+    double duration = 5.0;                                            // seconds measured
+    double warmup = 0.5;                                              // seconds before measuring
+    std::uint64_t requests = 0;                                       // >0: fixed number of measured requests instead
     std::chrono::milliseconds token_lifetime{std::chrono::hours(1)};  // embedded server
-    bool tls = false;                            // embedded server serves HTTPS
-    bool sdk_strands = false;                    // sdk: a strand per operation even on one thread
-    std::string latency_timeline;                // CSV of per-100ms latency
-    std::string label;                           // copied to the JSON line
-    unsigned rounds = 5;                         // resume mode: sessions measured
+    bool tls = false;                                                 // embedded server serves HTTPS
+    bool sdk_strands = false;                                         // sdk: a strand per operation even on one thread
+    std::string latency_timeline;                                     // CSV of per-100ms latency
+    std::string label;                                                // copied to the JSON line
+    unsigned rounds = 5;                                              // resume mode: sessions measured
 };
 
 // Where to send requests, resolved from the options (embedded server or --url).
@@ -140,8 +140,8 @@ public:
     void begin();  // the clock starts now (call once, after connections and tokens are set up)
     bool keep_going() const noexcept { return !stop_.load(std::memory_order_relaxed) && clock::now() < stop_at_; }
     void record(clock::time_point start, clock::time_point end, bool ok);
-    void error() noexcept;  // a failure outside a timed request
-    void token_request() noexcept;  // a token request sent by a hand-written client
+    void error() noexcept;                    // a failure outside a timed request
+    void token_request() noexcept;            // a token request sent by a hand-written client
     void note_renewal(clock::time_point at);  // for the timeline (sdk: event hook)
     // The completion of every spawned worker: an exception is an error, reported with its text.
     void worker_ended(std::exception_ptr failure, const char* client) noexcept;

@@ -129,7 +129,8 @@ void run_control::record(clock::time_point start, clock::time_point end, bool ok
     }
     if (!ok)
         return;
-    const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+    const auto ns =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
     stats.latency.record(ns);
     if (slots_ > 0)
     {
@@ -248,8 +249,11 @@ asio::awaitable<void> sdk_get_worker(sdk_shared* shared)
 
 vovrest::request submission(sdk_shared* shared)
 {
-    return vovrest::request{vovrest::http_method::post, "/api/v3/jobs", {},
-                            job_body(shared->jobs.fetch_add(1, std::memory_order_relaxed)), "application/json"};
+    return vovrest::request{vovrest::http_method::post,
+                            "/api/v3/jobs",
+                            {},
+                            job_body(shared->jobs.fetch_add(1, std::memory_order_relaxed)),
+                            "application/json"};
 }
 
 asio::awaitable<void> sdk_submit_worker(sdk_shared* shared)
@@ -311,8 +315,8 @@ vovrest::session_counters run_sdk(const options& opt, const target& where, run_c
 
 struct resume_round
 {
-    std::int64_t answered_ns = 0;     // the renewal's answer (renewal_succeeded)
-    std::int64_t last_resumed_ns = 0; // the last waiter back in its own coroutine
+    std::int64_t answered_ns = 0;      // the renewal's answer (renewal_succeeded)
+    std::int64_t last_resumed_ns = 0;  // the last waiter back in its own coroutine
     unsigned failures = 0;
 };
 
@@ -329,7 +333,7 @@ struct resume_result
 {
     std::vector<double> resume_ms;  // per round
     std::uint64_t token_requests = 0;
-    std::uint64_t waiters = 0;      // callers that waited for a token, every round
+    std::uint64_t waiters = 0;  // callers that waited for a token, every round
     unsigned failures = 0;
 };
 
@@ -553,8 +557,8 @@ double cpu_seconds() noexcept
 {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+           + static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 // Peak resident set of this process (the embedded server included, when there is one).
@@ -592,7 +596,8 @@ int run(int argc, char** argv)
     {
         vovrest::testing::fake_server_params sp;
         sp.threads = opt.server_threads;
-        sp.token_lifetime = std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(opt.token_lifetime));
+        sp.token_lifetime =
+            std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(opt.token_lifetime));
         sp.tls.enabled = opt.tls;
         sp.forget_after = std::chrono::seconds(1);
         sp.job_schedule_delay = std::chrono::milliseconds(0);
@@ -656,8 +661,7 @@ int run(int argc, char** argv)
                   static_cast<unsigned long long>(result.errors), static_cast<unsigned long long>(token_requests),
                   static_cast<unsigned long long>(requests), result.seconds, cpu,
                   result.completed > 0 ? cpu * 1e6 / static_cast<double>(result.completed) : 0.0,
-                  server ? "true" : "false", opt.sdk_strands ? "true" : "false",
-                  opt.label.c_str());
+                  server ? "true" : "false", opt.sdk_strands ? "true" : "false", opt.label.c_str());
     std::string out = line;
     out += ",\"peak_rss_kb\":" + std::to_string(peak_rss_kb());
     char wall_text[32];

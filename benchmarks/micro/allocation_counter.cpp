@@ -18,7 +18,7 @@ void* counted_alloc(std::size_t size, std::size_t align)
     if (size == 0)
         size = 1;
     void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (size + align - 1) / align * align)
-                                                 : std::malloc(size);
+                                                : std::malloc(size);
     if (p == nullptr)
         throw std::bad_alloc();
     return p;
@@ -28,20 +28,59 @@ void* counted_alloc(std::size_t size, std::size_t align)
 
 namespace vovrest::bench {
 
-std::uint64_t allocations() noexcept { return thread_allocations; }
+std::uint64_t allocations() noexcept
+{
+    return thread_allocations;
+}
 
 }  // namespace vovrest::bench
 
 // The nothrow forms are not replaced: libstdc++ implements them by calling these.
-void* operator new(std::size_t size) { return counted_alloc(size, 0); }
-void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
-void* operator new(std::size_t size, std::align_val_t align) { return counted_alloc(size, static_cast<std::size_t>(align)); }
-void* operator new[](std::size_t size, std::align_val_t align) { return counted_alloc(size, static_cast<std::size_t>(align)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void* operator new(std::size_t size)
+{
+    return counted_alloc(size, 0);
+}
+void* operator new[](std::size_t size)
+{
+    return counted_alloc(size, 0);
+}
+void* operator new(std::size_t size, std::align_val_t align)
+{
+    return counted_alloc(size, static_cast<std::size_t>(align));
+}
+void* operator new[](std::size_t size, std::align_val_t align)
+{
+    return counted_alloc(size, static_cast<std::size_t>(align));
+}
+void operator delete(void* p) noexcept
+{
+    std::free(p);
+}
+void operator delete[](void* p) noexcept
+{
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept
+{
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept
+{
+    std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept
+{
+    std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept
+{
+    std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept
+{
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept
+{
+    std::free(p);
+}

@@ -24,19 +24,20 @@ namespace {
 std::string make_reply(std::size_t rows)
 {
     constexpr std::array<std::string_view, 4> statuses{"VALID", "FAILED", "RUNNING", "QUEUED"};
-    std::string out = R"({"startrow":1,"endrow":)" + std::to_string(rows) +
-                      R"(,"query":"SELECT id,status,command,user,host,duration FROM jobs WHERE user==alice ORDERBY id",)"
-                      R"("errormsg":"","columns":[{"col":0,"field":"id"},{"col":1,"field":"status"},)"
-                      R"({"col":2,"field":"command"},{"col":3,"field":"user"},{"col":4,"field":"host"},)"
-                      R"({"col":5,"field":"duration"}],"rows":[)";
+    std::string out =
+        R"({"startrow":1,"endrow":)" + std::to_string(rows)
+        + R"(,"query":"SELECT id,status,command,user,host,duration FROM jobs WHERE user==alice ORDERBY id",)"
+          R"("errormsg":"","columns":[{"col":0,"field":"id"},{"col":1,"field":"status"},)"
+          R"({"col":2,"field":"command"},{"col":3,"field":"user"},{"col":4,"field":"host"},)"
+          R"({"col":5,"field":"duration"}],"rows":[)";
     for (std::size_t i = 0; i < rows; ++i)
     {
         const std::string n = std::to_string(i % 1000);
         if (i != 0)
             out += ',';
-        out += '[' + std::to_string(1138 + i) + ",\"" + std::string(statuses[i % statuses.size()]) +
-               "\",\"vw make -C /proj/chip/blocks/alu_" + n + " synth\",\"alice\",\"nc-host-" + n + "\"," +
-               std::to_string(37 + i * 13 % 5000) + ']';
+        out += '[' + std::to_string(1138 + i) + ",\"" + std::string(statuses[i % statuses.size()])
+               + "\",\"vw make -C /proj/chip/blocks/alu_" + n + " synth\",\"alice\",\"nc-host-" + n + "\","
+               + std::to_string(37 + i * 13 % 5000) + ']';
     }
     out += "]}";
     return out;

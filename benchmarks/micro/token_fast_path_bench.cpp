@@ -23,10 +23,11 @@ namespace vd = vovrest::detail;
 // A realistic Accelerator-sized JWT, valid for an hour from now.
 std::string make_jwt()
 {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string payload = R"({"sub":"alice","iss":"vovserver@nchost:6271","iat":)" + std::to_string(now) +
-                                R"(,"exp":)" + std::to_string(now + 3600) + R"(,"jti":"5f0c2a9e-8b1d-4c7e-9a3f-2d6b1e8c4f70"})";
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string payload = R"({"sub":"alice","iss":"vovserver@nchost:6271","iat":)" + std::to_string(now)
+                                + R"(,"exp":)" + std::to_string(now + 3600)
+                                + R"(,"jti":"5f0c2a9e-8b1d-4c7e-9a3f-2d6b1e8c4f70"})";
     return vovrest::test::jwt_from_payload(payload);
 }
 
@@ -36,8 +37,7 @@ struct fixture
     vd::session_observer observer;
     std::string jwt = make_jwt();
     vd::token_pipeline pipeline{io.get_executor(), vovrest::token_params{},
-                                std::make_unique<vd::static_token_source>(io.get_executor(), "Bearer", jwt),
-                                observer};
+                                std::make_unique<vd::static_token_source>(io.get_executor(), "Bearer", jwt), observer};
     fixture() { pipeline.set_token("Bearer", jwt); }
 };
 
@@ -65,8 +65,8 @@ void bm_try_acquire(benchmark::State& state)
         benchmark::DoNotOptimize(ticket.authorization.data());
     }
     meter.report(state);
-    state.counters["header_bytes"] = benchmark::Counter(static_cast<double>(ticket.authorization.size()),
-                                                        benchmark::Counter::kAvgThreads);
+    state.counters["header_bytes"] =
+        benchmark::Counter(static_cast<double>(ticket.authorization.size()), benchmark::Counter::kAvgThreads);
 }
 BENCHMARK(bm_try_acquire)->ThreadRange(1, 2)->UseRealTime();
 

@@ -23,7 +23,10 @@ constexpr std::string_view rule = "status==FAILED AND user==alice";
 vovrest::query failed_jobs()
 {
     vovrest::query q;
-    q.select({"id", "status", "command", "user", "host", "duration"}).from("jobs").where(std::string(rule)).order("id")
+    q.select({"id", "status", "command", "user", "host", "duration"})
+        .from("jobs")
+        .where(std::string(rule))
+        .order("id")
         .limit(100);
     return q;
 }
@@ -32,9 +35,10 @@ vovrest::query failed_jobs()
 // (about 250 bytes). Fixed times: nothing here reads them.
 std::string authorization()
 {
-    return "Bearer:" + vovrest::test::jwt_from_payload(
-                           R"({"sub":"alice","iss":"vovserver@nchost:6271","iat":1732870000,"exp":1732873600,)"
-                           R"("jti":"5f0c2a9e-8b1d-4c7e-9a3f-2d6b1e8c4f70"})");
+    return "Bearer:"
+           + vovrest::test::jwt_from_payload(
+               R"({"sub":"alice","iss":"vovserver@nchost:6271","iat":1732870000,"exp":1732873600,)"
+               R"("jti":"5f0c2a9e-8b1d-4c7e-9a3f-2d6b1e8c4f70"})");
 }
 
 void set_bytes(benchmark::State& state, std::size_t bytes_per_op)
@@ -127,8 +131,7 @@ void run_request_head(benchmark::State& state, const head_case& c)
     const vovrest::bench::allocation_meter meter;
     for (auto _ : state)
     {
-        bool ok = vd::write_request_head(head, c.method, c.target, host, user_agent, auth, c.content_type,
-                                         c.body_size);
+        bool ok = vd::write_request_head(head, c.method, c.target, host, user_agent, auth, c.content_type, c.body_size);
         benchmark::DoNotOptimize(ok);
         benchmark::DoNotOptimize(head.data());
         benchmark::ClobberMemory();

@@ -65,8 +65,7 @@ typename typed_call<Result>::outcome failed_outcome(const std::exception_ptr& fa
         ec = e.code();
     }
     catch (...)
-    {
-    }
+    {}
     typename typed_call<Result>::outcome outcome{};
     if constexpr (std::is_same_v<Result, void>)
         outcome = ec;
@@ -125,8 +124,8 @@ void launch_typed(session& s, typed_core<Result> core, typed_handler<Result> han
 
     auto handler_ex = asio::get_associated_executor(handler, ex);
     auto work = asio::prefer(handler_ex, asio::execution::outstanding_work.tracked);
-    auto completion = [handler = std::move(handler), work = std::move(work), call](
-                          std::exception_ptr failure, typename typed_call<Result>::outcome outcome) mutable {
+    auto completion = [handler = std::move(handler), work = std::move(work),
+                       call](std::exception_ptr failure, typename typed_call<Result>::outcome outcome) mutable {
         if (failure)
             outcome = failed_outcome<Result>(failure);
         asio::dispatch(work, [h = std::move(handler), o = std::move(outcome), call = std::move(call)]() mutable {
@@ -158,8 +157,8 @@ asio::awaitable<typename typed_call<Result>::tuple_type> run_typed_in_frame(type
         co_return typename typed_call<Result>::tuple_type(outcome.first, std::move(outcome.second));
 }
 
-#define VOVREST_TYPED_CALL(Result)                                                                  \
-    template void launch_typed<Result>(session&, typed_core<Result>, typed_handler<Result>);      \
+#define VOVREST_TYPED_CALL(Result)                                                                                     \
+    template void launch_typed<Result>(session&, typed_core<Result>, typed_handler<Result>);                           \
     template asio::awaitable<typed_call<Result>::tuple_type> run_typed_in_frame<Result>(typed_core<Result>);
 
 VOVREST_TYPED_CALL(std::string)

@@ -48,8 +48,8 @@ std::string rule_value(std::string_view text)
     return quoted;
 }
 
-batch_tags::batch_tags(std::span<const job_spec> specs, bool reconcile, bool jobnames_unique,
-                       std::string_view prefix, std::string_view batch_id)
+batch_tags::batch_tags(std::span<const job_spec> specs, bool reconcile, bool jobnames_unique, std::string_view prefix,
+                       std::string_view batch_id)
     : specs_(specs),
       reconcile_(reconcile),
       marker_(std::string(prefix) + "-" + std::string(batch_id) + "-"),
@@ -101,10 +101,9 @@ std::optional<std::size_t> batch_tags::job_of(std::string_view name) const
         if (index && *index < specs_.size() && !caller_tag_[*index])
         {
             const std::string& given = specs_[*index].jobname;
-            const bool prefix_matches = given.empty()
-                                            ? at == 0
-                                            : at == given.size() + 1 && name.substr(0, given.size()) == given
-                                                  && name[given.size()] == '.';
+            const bool prefix_matches = given.empty() ? at == 0
+                                                      : at == given.size() + 1 && name.substr(0, given.size()) == given
+                                                            && name[given.size()] == '.';
             if (prefix_matches)
                 return index;
         }

@@ -26,11 +26,15 @@ struct caching_token_source::state
 {
     state(asio::any_io_executor executor, std::unique_ptr<token_source> source, token_cache_params cache_params,
           const token_params& token_rules, const base_url& url, std::string username)
-        : ex(std::move(executor)), strand(asio::make_strand(ex)), inner(std::move(source)),
-          cache(std::move(cache_params)), token(token_rules), store(cache.directory, url.to_string(), username),
-          url_text(url.to_string()), user(std::move(username))
-    {
-    }
+        : ex(std::move(executor)),
+          strand(asio::make_strand(ex)),
+          inner(std::move(source)),
+          cache(std::move(cache_params)),
+          token(token_rules),
+          store(cache.directory, url.to_string(), username),
+          url_text(url.to_string()),
+          user(std::move(username))
+    {}
 
     ~state()
     {
@@ -68,10 +72,10 @@ struct caching_token_source::state
         {
         case cache_read::hit: break;
         case cache_read::refused:
-            {
-                std::lock_guard lock(mutex);
-                file_refused = true;
-            }
+        {
+            std::lock_guard lock(mutex);
+            file_refused = true;
+        }
             report(why);
             return std::nullopt;
         case cache_read::missing:
@@ -101,9 +105,9 @@ struct caching_token_source::state
         cached.username = user;
         cached.token_type = grant.token_type;
         cached.access_token = grant.access_token;
-        cached.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+        cached.received_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         cached.expires_in = grant.expires_in;
         {
             std::lock_guard lock(mutex);
@@ -137,8 +141,7 @@ struct caching_token_source::fetch_op : std::enable_shared_from_this<fetch_op>
 {
     fetch_op(std::shared_ptr<state> st, token_fetch_handler h)
         : s(std::move(st)), handler(std::move(h)), timer(s->strand)
-    {
-    }
+    {}
 
     void start()
     {
@@ -162,11 +165,8 @@ struct caching_token_source::fetch_op : std::enable_shared_from_this<fetch_op>
             if (auto grant = s->cached_grant())
                 return complete_with(std::move(*grant));
             return fetch_inner();
-        case cache_lock::refused:
-            s->report(why);
-            return fetch_inner();
-        case cache_lock::busy:
-            break;
+        case cache_lock::refused: s->report(why); return fetch_inner();
+        case cache_lock::busy: break;
         }
         if (std::chrono::steady_clock::now() >= give_up)
             return fetch_inner();  // the lock holder is too slow: ask the server ourselves
@@ -270,8 +270,8 @@ struct fetch_canceller
 caching_token_source::caching_token_source(asio::any_io_executor ex, std::unique_ptr<token_source> inner,
                                            token_cache_params cache, const token_params& token, const base_url& url,
                                            std::string username)
-    : state_(std::make_shared<state>(std::move(ex), std::move(inner), std::move(cache), token, url,
-                                     std::move(username)))
+    : state_(
+        std::make_shared<state>(std::move(ex), std::move(inner), std::move(cache), token, url, std::move(username)))
 {
     if (!state_->store.ok())
         state_->report(state_->store.why());

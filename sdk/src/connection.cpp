@@ -17,10 +17,9 @@ bool connection::claim() noexcept
     if ((current & state_mask) == fired)
         return false;
     // Watching: end the watch (its wait completes later and is ignored). Another state: no watch.
-    while ((current & state_mask) == watching &&
-           !watch_.compare_exchange_weak(current, current & ~state_mask, std::memory_order_acq_rel))
-    {
-    }
+    while ((current & state_mask) == watching
+           && !watch_.compare_exchange_weak(current, current & ~state_mask, std::memory_order_acq_rel))
+    {}
     return (current & state_mask) != fired;
 }
 

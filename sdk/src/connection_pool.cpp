@@ -28,8 +28,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
 
     impl(std::size_t max, std::chrono::steady_clock::duration idle, session_observer& obs)
         : max_connections(std::max<std::size_t>(max, 1)), idle_timeout(idle), observer(obs)
-    {
-    }
+    {}
 
     const std::size_t max_connections;
     const std::chrono::steady_clock::duration idle_timeout;
@@ -38,7 +37,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
     mutable std::mutex mutex;
     std::vector<connection_ptr> idle;  // most recently used last
     waiters_type waiters;
-    std::size_t open = 0;              // connections open or being opened
+    std::size_t open = 0;  // connections open or being opened
     bool shut_down = false;
 
     // Closed and counted outside the lock.
@@ -293,8 +292,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
 connection_pool::connection_pool(std::size_t max_connections, std::chrono::steady_clock::duration idle_timeout,
                                  session_observer& observer)
     : impl_(std::make_shared<impl>(max_connections, idle_timeout, observer))
-{
-}
+{}
 
 connection_pool::~connection_pool()
 {

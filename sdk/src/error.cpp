@@ -79,8 +79,7 @@ std::string describe(const boost::system::error_code& ec, const diagnostics& dia
     return text;
 }
 
-std::string error_with_diagnostics::describe_for_what(const boost::system::error_code& ec,
-                                                      const diagnostics& diag)
+std::string error_with_diagnostics::describe_for_what(const boost::system::error_code& ec, const diagnostics& diag)
 {
     return describe(ec, diag);
 }

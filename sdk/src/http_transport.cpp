@@ -166,9 +166,9 @@ asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer
             }
             outcome.ec = op.failure_or(error::connection_failed);
             if (outcome.ec == error::connection_failed)
-                outcome.cause = outcome.answer_started ? "the connection broke in the middle of the answer: " + rec.message()
-                                                       : "the server closed the connection without answering: " +
-                                                             rec.message();
+                outcome.cause = outcome.answer_started
+                                    ? "the connection broke in the middle of the answer: " + rec.message()
+                                    : "the server closed the connection without answering: " + rec.message();
             else
                 outcome.cause = io_cause(op, rec, "waiting for the answer");
             co_return outcome;
@@ -182,8 +182,8 @@ asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer
             if (status == 101 || interim + 1 >= max_interim_answers || closed_by_peer)
             {
                 outcome.ec = error::bad_response;
-                outcome.cause = status == 101 ? "the server switched protocols unasked"
-                                              : "too many interim (1xx) answers";
+                outcome.cause =
+                    status == 101 ? "the server switched protocols unasked" : "too many interim (1xx) answers";
                 co_return outcome;
             }
             continue;
@@ -220,9 +220,8 @@ public:
 protected:
     void wait_readable(std::uint64_t watch_id) override
     {
-        untracked_wait_readable(socket, io, [self = shared_from_this(), watch_id](error_code ec) {
-            self->watch_ended(watch_id, ec);
-        });
+        untracked_wait_readable(
+            socket, io, [self = shared_from_this(), watch_id](error_code ec) { self->watch_ended(watch_id, ec); });
     }
 };
 
@@ -231,8 +230,7 @@ class tls_connection final : public connection
 public:
     tls_connection(const asio::any_io_executor& ex, asio::io_context* context, ssl::context& ctx)
         : socket(ex, ctx), io(context)
-    {
-    }
+    {}
 
     asio::awaitable<write_outcome> write(operation_context& op, std::string_view head, std::string_view body) override
     {
@@ -306,8 +304,8 @@ struct http_transport::impl
     static ssl::context make_tls_context(const tls_params& params)
     {
         ssl::context ctx(ssl::context::tls_client);
-        ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3
+                        | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         error_code ec;
         if (params.insecure_skip_verify)
         {
@@ -399,8 +397,7 @@ struct http_transport::impl
 
 http_transport::http_transport(asio::any_io_executor ex, base_url url, const session_params& params)
     : impl_(std::make_unique<impl>(std::move(ex), std::move(url), params))
-{
-}
+{}
 
 http_transport::~http_transport() = default;
 

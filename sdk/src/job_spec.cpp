@@ -11,8 +11,8 @@ bool shell_safe(std::string_view word) noexcept
     for (char c : word)
     {
         const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
-                       || c == '-' || c == '.' || c == '/' || c == ':' || c == ',' || c == '+' || c == '=' || c == '@'
-                       || c == '%';
+                          || c == '-' || c == '.' || c == '/' || c == ':' || c == ',' || c == '+' || c == '='
+                          || c == '@' || c == '%';
         if (!safe)
             return false;
     }
@@ -59,9 +59,8 @@ boost::json::object to_json(const job_spec& spec, std::string_view jobname)
     boost::json::object body(9 + spec.extra.size());
     body.emplace("command", command_line(spec));
     const std::pair<const char*, std::string_view> members[] = {
-        {"rundir", spec.rundir},       {"env", spec.env},           {"jobname", jobname},
-        {"resources", spec.resources}, {"priority", spec.priority}, {"jobclass", spec.jobclass},
-        {"group", spec.group},         {"logfile", spec.logfile},
+        {"rundir", spec.rundir},     {"env", spec.env},           {"jobname", jobname},  {"resources", spec.resources},
+        {"priority", spec.priority}, {"jobclass", spec.jobclass}, {"group", spec.group}, {"logfile", spec.logfile},
     };
     for (const auto& [name, value] : members)
         if (!value.empty())

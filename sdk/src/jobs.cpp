@@ -105,7 +105,8 @@ asio::awaitable<std::pair<error_code, job_record>> get_job(session& s, job_id id
     co_return outcome;
 }
 
-asio::awaitable<std::pair<error_code, std::string>> job_field(session& s, job_id id, std::string name, diagnostics& diag)
+asio::awaitable<std::pair<error_code, std::string>> job_field(session& s, job_id id, std::string name,
+                                                              diagnostics& diag)
 {
     std::pair<error_code, std::string> outcome;
     std::string path = job_path(id) + "/";
@@ -143,9 +144,8 @@ asio::awaitable<error_code> forget_job(session& s, job_id id, diagnostics& diag)
     co_return failure;
 }
 
-asio::awaitable<std::pair<error_code, wait_result>> wait_job(session& s, job_id id,
-                                                             std::chrono::steady_clock::duration poll_interval,
-                                                             diagnostics& diag)
+asio::awaitable<std::pair<error_code, wait_result>>
+wait_job(session& s, job_id id, std::chrono::steady_clock::duration poll_interval, diagnostics& diag)
 {
     diag.clear();
     std::pair<error_code, wait_result> outcome;
@@ -220,8 +220,9 @@ asio::awaitable<job_id> submit(session& s, job_spec spec, error_code& ec, diagno
 
 asio::awaitable<job_id> submit(session& s, job_spec spec)
 {
-    return detail::call_or_throw<job_id>(
-        [&s, spec = std::move(spec)](diagnostics& diag) mutable { return async_submit(s, std::move(spec), diag, use_tuple); });
+    return detail::call_or_throw<job_id>([&s, spec = std::move(spec)](diagnostics& diag) mutable {
+        return async_submit(s, std::move(spec), diag, use_tuple);
+    });
 }
 
 asio::awaitable<job_id> submit(session& s, job_spec spec, reconcile_tag tag)

@@ -16,8 +16,7 @@ constexpr std::array<std::int8_t, 256> make_decode_table() noexcept
     std::array<std::int8_t, 256> table{};
     for (auto& entry : table)
         entry = -1;
-    constexpr std::string_view alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for (std::size_t i = 0; i < alphabet.size(); ++i)
         table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
     return table;

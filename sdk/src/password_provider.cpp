@@ -84,7 +84,8 @@ password_provider password_from_file(std::string path)
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return std::string();
-        struct stat info{};
+        struct stat info
+        {};
         if (::fstat(fd, &info) != 0 || (info.st_mode & (S_IRWXG | S_IRWXO)) != 0)
         {
             ::close(fd);

@@ -26,16 +26,18 @@ void classify_refusal(const http_result& answer, token_fetch_result& result)
         // Never followed: the password would go wherever the server says.
         result.ec = error::redirect_refused;
         const std::string_view location = find_header(answer.headers, "Location");
-        result.diag.client_message = "the token endpoint answered with a redirect" +
-                                     (location.empty() ? std::string() : " to " + std::string(location.substr(0, 256))) +
-                                     ", which is refused: the password is never sent elsewhere";
+        result.diag.client_message =
+            "the token endpoint answered with a redirect"
+            + (location.empty() ? std::string() : " to " + std::string(location.substr(0, 256)))
+            + ", which is refused: the password is never sent elsewhere";
     }
     else
     {
         // Any other refusal of the token endpoint is a refusal of the credentials.
         result.ec = error::authentication_failed;
         if (result.diag.server_message.empty())
-            result.diag.client_message = "the server refused the username or password (HTTP " + std::to_string(status) + ")";
+            result.diag.client_message =
+                "the server refused the username or password (HTTP " + std::to_string(status) + ")";
     }
 }
 
@@ -59,8 +61,7 @@ secret_buffer token_form(std::string_view username, std::string_view password)
 password_token_source::password_token_source(asio::any_io_executor ex, request_driver& driver, std::string username,
                                              password_provider provider)
     : executor_(std::move(ex)), driver_(driver), username_(std::move(username)), provider_(std::move(provider))
-{
-}
+{}
 
 password_token_source::~password_token_source()
 {
@@ -70,15 +71,15 @@ password_token_source::~password_token_source()
 void password_token_source::async_fetch(token_fetch_handler handler)
 {
     // The pipeline's deadline reaches the operation through the handler's cancellation slot.
-    auto adapted = adapt_handler<token_fetch_result>(
-        std::move(handler), executor_, [](token_fetch_handler h, error_code ec, token_fetch_result r) {
-            if (ec && !r.ec)
-                r.ec = ec;
-            std::move(h)(std::move(r));
-        });
+    auto adapted = adapt_handler<token_fetch_result>(std::move(handler), executor_,
+                                                     [](token_fetch_handler h, error_code ec, token_fetch_result r) {
+                                                         if (ec && !r.ec)
+                                                             r.ec = ec;
+                                                         std::move(h)(std::move(r));
+                                                     });
     // Renewals are rare: always a strand of their own, whatever the session was promised.
-    launch_operation<token_fetch_result>(operation_context::serialized_executor(executor_, false), {}, std::move(adapted),
-                                         [this](operation_context& op) { return fetch(op); });
+    launch_operation<token_fetch_result>(operation_context::serialized_executor(executor_, false), {},
+                                         std::move(adapted), [this](operation_context& op) { return fetch(op); });
 }
 
 asio::awaitable<std::pair<error_code, token_fetch_result>> password_token_source::fetch(operation_context& op)

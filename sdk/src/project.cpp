@@ -16,8 +16,8 @@ constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 namespace detail {
 
 // The named column of the first row; the first column when the server named it otherwise.
-boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> read_project_cell(
-    session& s, std::string_view path, std::string_view column, diagnostics& diag)
+boost::asio::awaitable<std::pair<boost::system::error_code, std::string>>
+read_project_cell(session& s, std::string_view path, std::string_view column, diagnostics& diag)
 {
     std::pair<boost::system::error_code, std::string> outcome;
     auto [failure, answer] = co_await s.async_get(std::string(path), {}, diag, use_tuple);

@@ -131,7 +131,7 @@ boost::asio::awaitable<std::pair<boost::system::error_code, table>> run_query(se
 }
 
 boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> run_query_text(session& s, query q,
-                                                                                        diagnostics& diag)
+                                                                                         diagnostics& diag)
 {
     std::pair<boost::system::error_code, std::string> outcome;
     auto [failure, answer] = co_await s.async_get(std::string(query_path), q.params(), diag, use_tuple);

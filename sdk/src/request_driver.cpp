@@ -66,19 +66,19 @@ asio::awaitable<error_code> wait_for_token(token_pipeline& tokens, operation_con
 struct request_driver::request_state
 {
     connection_pool::connection_ptr conn;
-    bool holds_slot = false;          // a slot reserved to open a connection in
-    bool reused = false;              // the connection held is a kept-alive one
-    bool authorized = false;          // carries the session's token
-    bool parked = false;              // gave a connection back parked (see release_as::park)
-    token_ticket waited;              // a token the request waited for (slow path)
-    std::uint64_t generation = 0;     // the token sent
-    std::string_view authorization;   // its header value, valid until the next suspension
-    std::string cause;                // the client-side reason of the last failed step
+    bool holds_slot = false;         // a slot reserved to open a connection in
+    bool reused = false;             // the connection held is a kept-alive one
+    bool authorized = false;         // carries the session's token
+    bool parked = false;             // gave a connection back parked (see release_as::park)
+    token_ticket waited;             // a token the request waited for (slow path)
+    std::uint64_t generation = 0;    // the token sent
+    std::string_view authorization;  // its header value, valid until the next suspension
+    std::string cause;               // the client-side reason of the last failed step
     std::uint64_t bytes_sent = 0;
 };
 
-asio::awaitable<error_code> request_driver::run(operation_context& op, const http_request& request,
-                                                http_result& answer, diagnostics& diag)
+asio::awaitable<error_code> request_driver::run(operation_context& op, const http_request& request, http_result& answer,
+                                                diagnostics& diag)
 {
     // The token request reports through the renewal events; a caller's request through these.
     const bool hook = request.authorized && observer_.has_hook();
@@ -86,8 +86,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
     request_state state;
     state.authorized = request.authorized && tokens_ != nullptr;
 
-    request_fsm machine(request_traits{request.idempotent(), state.authorized,
-                                       request.policy ? *request.policy : no_policy_retries});
+    request_fsm machine(
+        request_traits{request.idempotent(), state.authorized, request.policy ? *request.policy : no_policy_retries});
     request_event event{.kind = request_event_kind::start};
     event.token_usable = state.authorized && tokens_->has_token();
     std::unique_ptr<asio::steady_timer> backoff_timer;  // made at the first backoff only: a frame stays small
@@ -129,7 +129,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
 
         switch (action.step)
         {
-        case request_step::wait_for_token: {
+        case request_step::wait_for_token:
+        {
             event.ec = co_await wait_for_token(*tokens_, op, state.waited, diag);
             event.kind = event.ec ? request_event_kind::token_failed : request_event_kind::token_ready;
             if (state.parked)
@@ -141,7 +142,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             break;
         }
 
-        case request_step::acquire_connection: {
+        case request_step::acquire_connection:
+        {
             const auto got = pool_.try_acquire(state.conn, action.fresh);
             switch (got)
             {
@@ -163,7 +165,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             break;
         }
 
-        case request_step::queue_for_connection: {
+        case request_step::queue_for_connection:
+        {
             auto [ec, got] =
                 co_await pool_.async_acquire(op.executor(), request.ahead_of_queue, action.fresh, op.step_token());
             if (ec)
@@ -191,7 +194,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             co_await exchange(op, request, answer, action.step, state, event);
             break;
 
-        case request_step::attach_token: {
+        case request_step::attach_token:
+        {
             if (action.use_waited_token)
             {
                 state.generation = state.waited.generation;
@@ -213,7 +217,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             break;
         }
 
-        case request_step::report_unauthorized: {
+        case request_step::report_unauthorized:
+        {
             tokens_->on_unauthorized(state.generation, server_message(answer.body));
             observer_.bump(observer_.replays);
             observer_.emit(event_kind::replay, state.generation);
@@ -222,7 +227,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
             break;
         }
 
-        case request_step::backoff: {
+        case request_step::backoff:
+        {
             if (!backoff_timer)
                 backoff_timer = std::make_unique<asio::steady_timer>(op.executor());
             backoff_timer->expires_after(action.delay);
@@ -251,7 +257,8 @@ asio::awaitable<void> request_driver::exchange(operation_context& op, const http
 {
     switch (step)
     {
-    case request_step::connect: {
+    case request_step::connect:
+    {
         auto opened = co_await transport_.open(op);
         if (opened.ec)
         {
@@ -272,7 +279,8 @@ asio::awaitable<void> request_driver::exchange(operation_context& op, const http
         co_return;
     }
 
-    case request_step::write: {
+    case request_step::write:
+    {
         connection& conn = *state.conn;
         if (state.reused && !conn.quiet())
         {
@@ -280,9 +288,8 @@ asio::awaitable<void> request_driver::exchange(operation_context& op, const http
             event.kind = request_event_kind::stale;
             co_return;
         }
-        if (!write_request_head(conn.head, request.method, request.target, params_.host_header,
-                                params_.user_agent, state.authorization, request.content_type, request.body.size(),
-                                request.extra_headers))
+        if (!write_request_head(conn.head, request.method, request.target, params_.host_header, params_.user_agent,
+                                state.authorization, request.content_type, request.body.size(), request.extra_headers))
         {
             // Checked before the request began; a token holding a line break ends here.
             event.kind = request_event_kind::write_failed;
@@ -307,7 +314,8 @@ asio::awaitable<void> request_driver::exchange(operation_context& op, const http
         co_return;
     }
 
-    case request_step::read: {
+    case request_step::read:
+    {
         auto read = co_await state.conn->read(op, params_.limits, request.method == "HEAD", answer);
         if (read.ec)
         {
@@ -356,8 +364,8 @@ error_code request_driver::complete(operation_context& op, const http_request& r
     else if (ec && diag.client_message.empty() && diag.server_message.empty())
     {
         if (ec == error::outcome_unknown)
-            diag.client_message = "the request was sent but its answer was lost" +
-                                  (cause.empty() ? std::string() : ": " + cause);
+            diag.client_message =
+                "the request was sent but its answer was lost" + (cause.empty() ? std::string() : ": " + cause);
         else
             diag.client_message = std::move(cause);
     }

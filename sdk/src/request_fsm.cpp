@@ -42,15 +42,10 @@ request_action request_fsm::resume(const request_event& event) noexcept
             return wait_for_token();
         return acquire();
 
-    case kind::token_ready:
-        waited_ = true;
-        return acquire();
-    case kind::token_failed:
-        return fail(event.ec);
+    case kind::token_ready: waited_ = true; return acquire();
+    case kind::token_failed: return fail(event.ec);
 
-    case kind::connection_reused:
-        reused_ = true;
-        return take_connection(waited_);
+    case kind::connection_reused: reused_ = true; return take_connection(waited_);
     case kind::connection_slot:
         reused_ = false;
         phase_ = phase::connecting;
@@ -61,13 +56,11 @@ request_action request_fsm::resume(const request_event& event) noexcept
         if (traits_.authorized && !event.token_usable && !waited_)
             return wait_for_token();
         phase_ = phase::queued;
-        return request_action{.step = request_step::queue_for_connection, .deadline = step_deadline::none,
-                              .fresh = want_fresh_};
-    case kind::acquire_failed:
-        return fail(event.ec);
+        return request_action{
+            .step = request_step::queue_for_connection, .deadline = step_deadline::none, .fresh = want_fresh_};
+    case kind::acquire_failed: return fail(event.ec);
 
-    case kind::connected:
-        return take_connection(waited_);
+    case kind::connected: return take_connection(waited_);
     case kind::connect_failed:
         if (event.ec == error::connection_failed && traits_.policy.retry_connect_failures)
             return retry_later(event, std::nullopt, release_as::close, fail(event.ec, release_as::close));
@@ -83,14 +76,16 @@ request_action request_fsm::resume(const request_event& event) noexcept
         // nothing. The token request still takes it; the queue moves again after the renewal.
         waited_ = false;
         phase_ = phase::waiting_for_token;
-        return request_action{.step = request_step::wait_for_token, .release = release_as::park,
-                              .deadline = step_deadline::none};
+        return request_action{
+            .step = request_step::wait_for_token, .release = release_as::park, .deadline = step_deadline::none};
 
     case kind::stale:
         // Closed by the server (or spoken on) while idle: nothing was written, so any method goes again.
         want_fresh_ = ++stale_drops_ >= stale_before_fresh;
-        return request_action{.step = request_step::acquire_connection, .release = release_as::close,
-                              .deadline = step_deadline::none, .fresh = want_fresh_};
+        return request_action{.step = request_step::acquire_connection,
+                              .release = release_as::close,
+                              .deadline = step_deadline::none,
+                              .fresh = want_fresh_};
 
     case kind::written:
         ++attempts_;
@@ -100,10 +95,8 @@ request_action request_fsm::resume(const request_event& event) noexcept
         if (event.bytes_sent)
             ++attempts_;
         return after_transport_failure(event.ec, event.bytes_sent);
-    case kind::read_failed:
-        return after_transport_failure(event.ec, true);
-    case kind::answered:
-        return after_answer(event);
+    case kind::read_failed: return after_transport_failure(event.ec, true);
+    case kind::answered: return after_answer(event);
 
     case kind::unauthorized_reported:
         replayed_ = true;
@@ -112,8 +105,7 @@ request_action request_fsm::resume(const request_event& event) noexcept
             return wait_for_token();
         return acquire();
 
-    case kind::backoff_elapsed:
-        return acquire();
+    case kind::backoff_elapsed: return acquire();
     }
     return fail(error::bad_response);
 }
@@ -121,8 +113,8 @@ request_action request_fsm::resume(const request_event& event) noexcept
 request_action request_fsm::acquire() noexcept
 {
     phase_ = phase::acquiring;
-    return request_action{.step = request_step::acquire_connection, .deadline = step_deadline::none,
-                          .fresh = want_fresh_};
+    return request_action{
+        .step = request_step::acquire_connection, .deadline = step_deadline::none, .fresh = want_fresh_};
 }
 
 request_action request_fsm::wait_for_token() noexcept
@@ -171,8 +163,11 @@ request_action request_fsm::after_transport_failure(boost::system::error_code ec
         if (ec == error::connection_failed && unsent_retries_ < max_unsent_retries)
         {
             ++unsent_retries_;
-            return request_action{.step = request_step::acquire_connection, .release = release_as::close,
-                                  .deadline = step_deadline::none, .fresh = want_fresh_, .retry = true};
+            return request_action{.step = request_step::acquire_connection,
+                                  .release = release_as::close,
+                                  .deadline = step_deadline::none,
+                                  .fresh = want_fresh_,
+                                  .retry = true};
         }
         return fail(ec, release_as::close);
     }
@@ -186,8 +181,11 @@ request_action request_fsm::after_transport_failure(boost::system::error_code ec
     {
         resent_after_bytes_ = true;
         want_fresh_ = true;
-        return request_action{.step = request_step::acquire_connection, .release = release_as::close,
-                              .deadline = step_deadline::none, .fresh = true, .retry = true};
+        return request_action{.step = request_step::acquire_connection,
+                              .release = release_as::close,
+                              .deadline = step_deadline::none,
+                              .fresh = true,
+                              .retry = true};
     }
     return fail(ec, release_as::close);
 }
@@ -214,8 +212,8 @@ request_action request_fsm::after_answer(const request_event& event) noexcept
     return answer;
 }
 
-request_action request_fsm::retry_later(const request_event& event, std::optional<duration> asked,
-                                        release_as release, const request_action& otherwise) noexcept
+request_action request_fsm::retry_later(const request_event& event, std::optional<duration> asked, release_as release,
+                                        const request_action& otherwise) noexcept
 {
     const retry_policy& policy = traits_.policy;
     if (retries_ + 1 >= std::max(policy.max_attempts, 1u))
@@ -225,8 +223,11 @@ request_action request_fsm::retry_later(const request_event& event, std::optiona
         return otherwise;  // the operation's deadline would pass first: the caller gets the failure now
     ++retries_;
     phase_ = phase::backing_off;
-    return request_action{.step = request_step::backoff, .release = release, .deadline = step_deadline::none,
-                          .retry = true, .delay = delay};
+    return request_action{.step = request_step::backoff,
+                          .release = release,
+                          .deadline = step_deadline::none,
+                          .retry = true,
+                          .delay = delay};
 }
 
 }  // namespace vovrest::detail

@@ -5,7 +5,6 @@
 
 #include <boost/json/parse.hpp>
 
-
 namespace vovrest {
 
 std::string_view response::header(std::string_view name) const noexcept
@@ -18,7 +17,8 @@ boost::json::value response::json() const
     boost::system::error_code ec;
     auto value = boost::json::parse(body, ec);
     if (ec)
-        throw error_with_diagnostics(error::bad_response, detail::client_failure("the body is not JSON: " + ec.message(), {}, {}, status));
+        throw error_with_diagnostics(error::bad_response,
+                                     detail::client_failure("the body is not JSON: " + ec.message(), {}, {}, status));
     return value;
 }
 

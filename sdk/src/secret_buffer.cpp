@@ -54,10 +54,10 @@ secret_buffer::secret_buffer(std::size_t capacity)
 }
 
 secret_buffer::secret_buffer(secret_buffer&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
       mapped_(std::exchange(other.mapped_, 0))
-{
-}
+{}
 
 secret_buffer& secret_buffer::operator=(secret_buffer&& other) noexcept
 {

@@ -46,9 +46,11 @@ base_url checked_url(const session_params& params)
     error_code ec;
     auto url = parse_base_url(params.url, ec);
     if (!url)
-        throw error_with_diagnostics(error::invalid_url, detail::client_failure("cannot use '" + params.url + "' as scheme://host:port"));
+        throw error_with_diagnostics(error::invalid_url,
+                                     detail::client_failure("cannot use '" + params.url + "' as scheme://host:port"));
     if (params.require_https && !url->https)
-        throw error_with_diagnostics(error::https_required, detail::client_failure("require_https is set and the URL is http://"));
+        throw error_with_diagnostics(error::https_required,
+                                     detail::client_failure("require_https is set and the URL is http://"));
     return *url;
 }
 
@@ -198,8 +200,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
 
 session::session(executor_type ex, session_params params)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(params)))
-{
-}
+{}
 
 session::~session()
 {

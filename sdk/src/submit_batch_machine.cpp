@@ -28,8 +28,7 @@ enum class failure_kind
 failure_kind classify(const error_code& ec, const diagnostics& diag) noexcept
 {
     // An answer that cannot be read, or a gateway that lost the server's: the job may exist.
-    if (ec == error::outcome_unknown || ec == error::bad_response || diag.http_status == 502
-        || diag.http_status == 504)
+    if (ec == error::outcome_unknown || ec == error::bad_response || diag.http_status == 502 || diag.http_status == 504)
         return failure_kind::lost;
     if (ec == boost::asio::error::operation_aborted)
         return failure_kind::cancelled;
@@ -286,8 +285,8 @@ bool submit_batch_machine::should_start_round(batch_time now) const
 {
     if (awaiting_.empty())
         return false;
-    const bool drained = posts_in_flight_ == 0
-                         && (stopping_ || (next_fresh_ == jobs_.size() && queued_.empty() && delayed_.empty()));
+    const bool drained =
+        posts_in_flight_ == 0 && (stopping_ || (next_fresh_ == jobs_.size() && queued_.empty() && delayed_.empty()));
     if (drained)
         return jobs_[awaiting_.back()].eligible_at <= now;
     const std::size_t threshold = options_.reconcile_after_unknowns;
@@ -311,8 +310,8 @@ void submit_batch_machine::start_round(batch_time now)
     }
     // Pages over the batch's prefix read every job of the batch sent so far; one query per tag
     // reads one row each. Whichever asks fewer queries; the caller's own tags have no prefix.
-    const bool all_generated = std::none_of(round_.jobs.begin(), round_.jobs.end(),
-                                            [this](std::size_t job) { return tags_.caller_tag(job); });
+    const bool all_generated =
+        std::none_of(round_.jobs.begin(), round_.jobs.end(), [this](std::size_t job) { return tags_.caller_tag(job); });
     const std::size_t pages = sent_jobs_ / options_.query_page_rows + 1;
     round_.by_prefix = all_generated && pages < round_.jobs.size();
     if (!round_.by_prefix)
@@ -621,8 +620,8 @@ void submit_batch_machine::query_failed(batch_time now, std::uint64_t query_id, 
     }
     unsigned& failures = info.job ? jobs_[*info.job].query_failures : round_.page_failures;
     ++failures;
-    const bool give_up = failures >= options_.max_query_attempts || kind == failure_kind::not_sent
-                         || kind == failure_kind::cancelled;
+    const bool give_up =
+        failures >= options_.max_query_attempts || kind == failure_kind::not_sent || kind == failure_kind::cancelled;
     if (info.job)
     {
         if (give_up)
@@ -739,7 +738,8 @@ void submit_batch_machine::connection_failed(batch_time now, std::uint64_t epoch
         return;
     ++epoch_;
     ++progress_.consecutive_connection_failures;
-    const unsigned steps = static_cast<unsigned>(std::min<std::size_t>(progress_.consecutive_connection_failures - 1, 62));
+    const unsigned steps =
+        static_cast<unsigned>(std::min<std::size_t>(progress_.consecutive_connection_failures - 1, 62));
     const duration base = doubled(options_.backoff_initial, steps, options_.backoff_max);
     const double factor = 0.5 + 0.5 * std::clamp(jitter_ ? jitter_() : 1.0, 0.0, 1.0);
     const auto wait = std::chrono::duration_cast<duration>(base * factor);

@@ -93,7 +93,7 @@ struct worker_slot
 {
     explicit worker_slot(const session& s) : executor(worker_executor(s)), timer(executor) {}
 
-    asio::any_io_executor executor;    
+    asio::any_io_executor executor;
     asio::steady_timer timer;          // waits; cancelled to wake the worker
     asio::cancellation_signal signal;  // terminal cancellation of the request in flight
     bool idle = false;                 // waiting on timer; guarded by the batch mutex
@@ -278,8 +278,8 @@ asio::awaitable<query_answer> run_query(session& s, const detail::query_spec& sp
 {
     query_answer out;
     const vovrest::query q = make_query(spec);
-    auto [ec, answer] = co_await s.async_get(std::string(query_path), q.params(), out.diag,
-                                             asio::as_tuple(asio::use_awaitable));
+    auto [ec, answer] =
+        co_await s.async_get(std::string(query_path), q.params(), out.diag, asio::as_tuple(asio::use_awaitable));
     if (ec)
     {
         out.ec = ec;
@@ -316,8 +316,8 @@ asio::awaitable<detail::post_result> post_job(session& s, const job_spec& spec, 
         out.diag.path = std::string(jobs_path);
         co_return out;
     }
-    auto [ec, answer] = co_await s.async_post(std::string(jobs_path), body, out.diag,
-                                              asio::as_tuple(asio::use_awaitable));
+    auto [ec, answer] =
+        co_await s.async_post(std::string(jobs_path), body, out.diag, asio::as_tuple(asio::use_awaitable));
     if (!ec)
     {
         error_code parse_ec;
@@ -371,8 +371,7 @@ asio::awaitable<void> run_worker(std::shared_ptr<batch> b, worker_slot* w)
         }
         switch (action.kind)
         {
-        case batch_action_kind::done:
-            co_return;
+        case batch_action_kind::done: co_return;
         case batch_action_kind::wait:
         {
             w->timer.expires_at(action.until);
@@ -430,8 +429,9 @@ void detail::start_submit_many(session& s, std::span<const job_spec> specs, subm
     }
     for (auto& w : b->slots)
     {
-        asio::co_spawn(w->executor, run_worker(b, w.get()),
-                       asio::bind_cancellation_slot(w->signal.slot(), [b](std::exception_ptr e) { b->worker_ended(e); }));
+        asio::co_spawn(
+            w->executor, run_worker(b, w.get()),
+            asio::bind_cancellation_slot(w->signal.slot(), [b](std::exception_ptr e) { b->worker_ended(e); }));
     }
 }
 

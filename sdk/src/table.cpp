@@ -105,13 +105,15 @@ public:
     static constexpr std::size_t max_string_size = std::size_t(-1);
 
     table_handler(table_summary& summary, table_store& store, const table_visitor* visitor)
-        : summary_(summary), store_(store), visitor_(visitor), columns_value_(json::storage_ptr(&arena_)),
+        : summary_(summary),
+          store_(store),
+          visitor_(visitor),
+          columns_value_(json::storage_ptr(&arena_)),
           values_(json::storage_ptr(), stack_buffer_, sizeof stack_buffer_)
-    {
-    }
+    {}
 
-    std::string reason;              // set when the shape is wrong
-    std::exception_ptr failure;      // thrown by a visitor's callback
+    std::string reason;          // set when the shape is wrong
+    std::exception_ptr failure;  // thrown by a visitor's callback
 
     bool on_document_begin(boost::system::error_code&) { return true; }
     bool on_document_end(boost::system::error_code&) { return true; }
@@ -122,17 +124,11 @@ public:
             return nested_begin(ec);
         switch (place_)
         {
-        case place::top:
-            place_ = place::member;
-            return true;
-        case place::member:
-            return begin_member_value(true, ec);
-        case place::rows:
-            return fail("a row is not an array", ec);
-        case place::row:
-            return start_capture(capture_target::cell, ec);
-        case place::done:
-            return true;
+        case place::top: place_ = place::member; return true;
+        case place::member: return begin_member_value(true, ec);
+        case place::rows: return fail("a row is not an array", ec);
+        case place::row: return start_capture(capture_target::cell, ec);
+        case place::done: return true;
         }
         return true;
     }
@@ -156,17 +152,11 @@ public:
             return nested_begin(ec);
         switch (place_)
         {
-        case place::top:
-            return fail("the body is not a table object", ec);
-        case place::member:
-            return begin_member_value(false, ec);
-        case place::rows:
-            place_ = place::row;
-            return begin_row(ec);
-        case place::row:
-            return start_capture(capture_target::cell, ec);
-        case place::done:
-            return true;
+        case place::top: return fail("the body is not a table object", ec);
+        case place::member: return begin_member_value(false, ec);
+        case place::rows: place_ = place::row; return begin_row(ec);
+        case place::row: return start_capture(capture_target::cell, ec);
+        case place::done: return true;
         }
         return true;
     }
@@ -233,13 +223,15 @@ public:
         {
             bool ok = true;
             if (text_.empty())
-                ok = add_cell(ec, [&](unsigned char* out) { return table_codec::put_string(out, s); },
-                              table_codec::string_bound(s.size()));
+                ok = add_cell(
+                    ec, [&](unsigned char* out) { return table_codec::put_string(out, s); },
+                    table_codec::string_bound(s.size()));
             else
             {
                 text_.append(s.data(), s.size());
-                ok = add_cell(ec, [&](unsigned char* out) { return table_codec::put_string(out, text_); },
-                              table_codec::string_bound(text_.size()));
+                ok = add_cell(
+                    ec, [&](unsigned char* out) { return table_codec::put_string(out, text_); },
+                    table_codec::string_bound(text_.size()));
                 text_.clear();
             }
             return ok;
@@ -257,40 +249,40 @@ public:
     bool on_int64(std::int64_t i, json::string_view, boost::system::error_code& ec)
     {
         if (place_ == place::row && skip_ == 0 && capture_ == 0)
-            return add_cell(ec, [i](unsigned char* out) { return table_codec::put_int64(out, i); },
-                            table_codec::max_scalar);
+            return add_cell(
+                ec, [i](unsigned char* out) { return table_codec::put_int64(out, i); }, table_codec::max_scalar);
         return scalar(json::value(i), ec);
     }
 
     bool on_uint64(std::uint64_t u, json::string_view, boost::system::error_code& ec)
     {
         if (place_ == place::row && skip_ == 0 && capture_ == 0)
-            return add_cell(ec, [u](unsigned char* out) { return table_codec::put_uint64(out, u); },
-                            table_codec::max_scalar);
+            return add_cell(
+                ec, [u](unsigned char* out) { return table_codec::put_uint64(out, u); }, table_codec::max_scalar);
         return scalar(json::value(u), ec);
     }
 
     bool on_double(double d, json::string_view, boost::system::error_code& ec)
     {
         if (place_ == place::row && skip_ == 0 && capture_ == 0)
-            return add_cell(ec, [d](unsigned char* out) { return table_codec::put_double(out, d); },
-                            table_codec::max_scalar);
+            return add_cell(
+                ec, [d](unsigned char* out) { return table_codec::put_double(out, d); }, table_codec::max_scalar);
         return scalar(json::value(d), ec);
     }
 
     bool on_bool(bool b, boost::system::error_code& ec)
     {
         if (place_ == place::row && skip_ == 0 && capture_ == 0)
-            return add_cell(ec, [b](unsigned char* out) { return table_codec::put_bool(out, b); },
-                            table_codec::max_scalar);
+            return add_cell(
+                ec, [b](unsigned char* out) { return table_codec::put_bool(out, b); }, table_codec::max_scalar);
         return scalar(json::value(b), ec);
     }
 
     bool on_null(boost::system::error_code& ec)
     {
         if (place_ == place::row && skip_ == 0 && capture_ == 0)
-            return add_cell(ec, [](unsigned char* out) { return table_codec::put_null(out); },
-                            table_codec::max_scalar);
+            return add_cell(
+                ec, [](unsigned char* out) { return table_codec::put_null(out); }, table_codec::max_scalar);
         return scalar(json::value(nullptr), ec);
     }
 
@@ -325,8 +317,8 @@ public:
         if (rows_before_columns_ && store_.size() > 0 && (widths_differ_ || first_width_ != store_.width))
         {
             reason = widths_differ_ ? std::string("the rows are not all as wide as the columns")
-                                   : "a row has " + std::to_string(first_width_) + " cells for "
-                                         + std::to_string(store_.width) + " columns";
+                                    : "a row has " + std::to_string(first_width_) + " cells for "
+                                          + std::to_string(store_.width) + " columns";
             return;
         }
         if (visitor_ != nullptr && !delivered_)
@@ -339,9 +331,29 @@ public:
     }
 
 private:
-    enum class place { top, member, rows, row, done };
-    enum class member { other, startrow, endrow, query, errormsg, columns, rows };
-    enum class capture_target { member, cell };
+    enum class place
+    {
+        top,
+        member,
+        rows,
+        row,
+        done
+    };
+    enum class member
+    {
+        other,
+        startrow,
+        endrow,
+        query,
+        errormsg,
+        columns,
+        rows
+    };
+    enum class capture_target
+    {
+        member,
+        cell
+    };
 
     static member member_of(std::string_view key) noexcept
     {
@@ -393,11 +405,8 @@ private:
                     announce_columns();
             }
             return true;
-        case member::other:
-            skip_ = 1;
-            return true;
-        default:
-            return start_capture(capture_target::member, ec);
+        case member::other: skip_ = 1; return true;
+        default: return start_capture(capture_target::member, ec);
         }
     }
 
@@ -433,8 +442,9 @@ private:
         if (target_ == capture_target::cell)
         {
             const std::string text = json::serialize(v);
-            return add_cell(ec, [&](unsigned char* out) { return table_codec::put_json_text(out, text); },
-                            table_codec::string_bound(text.size()));
+            return add_cell(
+                ec, [&](unsigned char* out) { return table_codec::put_json_text(out, text); },
+                table_codec::string_bound(text.size()));
         }
         return apply_member(std::move(v), ec);
     }
@@ -451,18 +461,15 @@ private:
         }
         switch (place_)
         {
-        case place::top:
-            return fail("the body is not a table object", ec);
-        case place::rows:
-            return fail("a row is not an array", ec);
+        case place::top: return fail("the body is not a table object", ec);
+        case place::rows: return fail("a row is not an array", ec);
         case place::member:
             if (member_ == member::rows)
                 return fail("\"columns\" and \"rows\" must be arrays", ec);
             if (member_ == member::other)
                 return true;
             return apply_member(std::move(v), ec);
-        default:
-            return true;
+        default: return true;
         }
     }
 
@@ -513,8 +520,7 @@ private:
             have_columns_ = true;
             columns_value_ = std::move(v);  // in the arena, like the handler's other members
             return true;
-        default:
-            return true;
+        default: return true;
         }
     }
 
@@ -607,31 +613,31 @@ private:
     const table_visitor* visitor_;
     unsigned char arena_buffer_[2048];  // before the members that keep their values in it
     json::monotonic_resource arena_{arena_buffer_, sizeof arena_buffer_};
-    json::value columns_value_;         // the `columns` member as sent (in the arena)
+    json::value columns_value_;  // the `columns` member as sent (in the arena)
     unsigned char stack_buffer_[1024];
     json::value_stack values_;
     bool have_columns_ = false;
     bool have_rows_ = false;
-    std::size_t first_width_ = 0;       // rows read before the columns: all must be this wide
+    std::size_t first_width_ = 0;  // rows read before the columns: all must be this wide
     bool widths_differ_ = false;
     place place_ = place::top;
     member member_ = member::other;
     capture_target target_ = capture_target::member;
-    std::size_t skip_ = 0;         // depth inside a member that is not read
-    std::size_t capture_ = 0;      // depth inside a value being captured
-    std::string key_;              // a key read in parts
-    std::string text_;             // a string read in parts
+    std::size_t skip_ = 0;     // depth inside a member that is not read
+    std::size_t capture_ = 0;  // depth inside a value being captured
+    std::string key_;          // a key read in parts
+    std::string text_;         // a string read in parts
     std::size_t row_start_ = 0;
     std::size_t row_cells_ = 0;
     bool columns_placed_ = false;  // summary_.columns is set from columns_value_
     bool rows_before_columns_ = false;
-    bool delivered_ = false;       // the visitor was told the columns
+    bool delivered_ = false;  // the visitor was told the columns
 };
 
 // Reads `body` into `summary` and `store`; the reason when the shape is wrong (then both are
 // left as they were when it was found).
-std::string read_table(std::string_view body, table_summary& summary, table_store& store,
-                       const table_visitor* visitor, std::exception_ptr& failure)
+std::string read_table(std::string_view body, table_summary& summary, table_store& store, const table_visitor* visitor,
+                       std::exception_ptr& failure)
 {
     // Cells take about as many bytes as their text (one byte for a small number) and each row a
     // 4-byte offset: reserved from the body's size, the pages touched only as rows come, and the

@@ -124,7 +124,10 @@ inline constexpr unsigned small_max = 255 - small_tag;
 
 // The most bytes a scalar cell takes (a tag and a 10-byte varint), and a string of n bytes.
 inline constexpr std::size_t max_scalar = 11;
-inline constexpr std::size_t string_bound(std::size_t n) noexcept { return 11 + n; }
+inline constexpr std::size_t string_bound(std::size_t n) noexcept
+{
+    return 11 + n;
+}
 
 inline unsigned char* put_varint(unsigned char* out, std::uint64_t v) noexcept
 {
@@ -232,13 +235,22 @@ inline const unsigned char* skip(const unsigned char* cell) noexcept
     }
 }
 
-inline bool is_null(const unsigned char* cell) noexcept { return *cell == null_tag; }
-inline bool is_string(const unsigned char* cell) noexcept { return *cell == string_tag; }
+inline bool is_null(const unsigned char* cell) noexcept
+{
+    return *cell == null_tag;
+}
+inline bool is_string(const unsigned char* cell) noexcept
+{
+    return *cell == string_tag;
+}
 inline bool is_int(const unsigned char* cell) noexcept
 {
     return *cell >= small_tag || *cell == int_tag || *cell == negative_tag || *cell == uint_tag;
 }
-inline std::string_view string(const unsigned char* cell) noexcept { return bytes_of(cell); }
+inline std::string_view string(const unsigned char* cell) noexcept
+{
+    return bytes_of(cell);
+}
 
 // An integer cell that fits an int64.
 inline std::optional<std::int64_t> integer(const unsigned char* cell) noexcept

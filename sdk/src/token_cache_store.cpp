@@ -53,7 +53,7 @@ bool private_to_user(const struct stat& info, std::string& why, const std::strin
 // mkdir -p with mode 0700 for every component it creates.
 void make_directories(const std::string& path)
 {
-    for (std::size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1))
+    for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1))
     {
         const std::string prefix = path.substr(0, slash);
         if (!prefix.empty() && ::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
@@ -214,8 +214,10 @@ int open_directory(const std::string& directory, bool create, std::string& why)
         why = "cannot open the token cache " + directory + ": " + errno_text(errno);
         return -1;
     }
-    struct stat info{};
-    if (::fstat(fd, &info) != 0 || !S_ISDIR(info.st_mode) || !private_to_user(info, why, "the token cache " + directory))
+    struct stat info
+    {};
+    if (::fstat(fd, &info) != 0 || !S_ISDIR(info.st_mode)
+        || !private_to_user(info, why, "the token cache " + directory))
     {
         if (why.empty())
             why = "the token cache " + directory + " is not a directory";
@@ -230,7 +232,8 @@ int open_directory(const std::string& directory, bool create, std::string& why)
 int open_existing_directory(const std::string& directory, boost::system::error_code& ec)
 {
     ec.clear();
-    struct stat info{};
+    struct stat info
+    {};
     if (directory.empty() || (::lstat(directory.c_str(), &info) != 0 && errno == ENOENT))
         return -1;
     std::string why;
@@ -265,7 +268,10 @@ void token_cache_lock::unlock() noexcept
 }
 
 token_cache_store::token_cache_store(const std::string& directory, std::string url, std::string username)
-    : directory_(directory), url_(std::move(url)), username_(std::move(username)), name_(file_name(url_, username_)),
+    : directory_(directory),
+      url_(std::move(url)),
+      username_(std::move(username)),
+      name_(file_name(url_, username_)),
       path_(directory_ + "/" + name_)
 {
     dir_fd_ = open_directory(directory_, true, why_);
@@ -302,7 +308,8 @@ cache_read token_cache_store::read(cached_token& out, std::string& why) const
         why = "cannot read " + path_ + ": " + errno_text(errno);
         return cache_read::refused;
     }
-    struct stat info{};
+    struct stat info
+    {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
     {
         ::close(fd);
@@ -340,7 +347,7 @@ bool token_cache_store::write(const cached_token& token, std::string& why) const
     }
     static std::atomic<unsigned> counter{0};
     const std::string temporary = "." + name_ + "." + std::to_string(::getpid()) + "."
-                                + std::to_string(counter.fetch_add(1, std::memory_order_relaxed)) + ".tmp";
+                                  + std::to_string(counter.fetch_add(1, std::memory_order_relaxed)) + ".tmp";
     const int fd = ::openat(dir_fd_, temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
     {
@@ -396,7 +403,8 @@ cache_lock token_cache_store::try_lock(token_cache_lock& lock, std::string& why)
         why = "cannot open the lock file " + directory_ + "/" + name + ": " + errno_text(errno);
         return cache_lock::refused;
     }
-    struct stat info{};
+    struct stat info
+    {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || !private_to_user(info, why, directory_ + "/" + name))
     {
         if (why.empty())

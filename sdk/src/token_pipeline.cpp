@@ -92,8 +92,7 @@ public:
           fetch_timer_(strand_),
           source_(std::move(source)),
           observer_(observer)
-    {
-    }
+    {}
 
     // ---- fast path (any thread, no lock) ----
 
@@ -152,15 +151,12 @@ public:
         return false;
     }
 
-    bool has_token() const noexcept
-    {
-        return generation_.load(std::memory_order_relaxed) != 0;
-    }
+    bool has_token() const noexcept { return generation_.load(std::memory_order_relaxed) != 0; }
 
     bool usable_now() const noexcept
     {
-        return generation_.load(std::memory_order_relaxed) != 0 &&
-               to_ns(hooks_.steady_now()) < hard_ns_.load(std::memory_order_relaxed);
+        return generation_.load(std::memory_order_relaxed) != 0
+               && to_ns(hooks_.steady_now()) < hard_ns_.load(std::memory_order_relaxed);
     }
 
     // ---- slow path ----
@@ -191,9 +187,9 @@ public:
             case acquire_status::wait:
                 waiters_.push(std::move(ex), std::move(handler), {}, false,
                               [weak = weak_from_this()](waiters_type::key_type key, asio::cancellation_type type) {
-                                  constexpr auto handled = asio::cancellation_type::terminal |
-                                                           asio::cancellation_type::partial |
-                                                           asio::cancellation_type::total;
+                                  constexpr auto handled = asio::cancellation_type::terminal
+                                                           | asio::cancellation_type::partial
+                                                           | asio::cancellation_type::total;
                                   if ((type & handled) == asio::cancellation_type::none)
                                       return;
                                   if (auto self = weak.lock())
@@ -216,17 +212,19 @@ public:
     void on_unauthorized(std::uint64_t generation, std::string_view server_text)
     {
         std::string refused;  // the current token's header value, when it is the one refused
-        step([&](token_actions& actions) {
-            if (const installed_token* current = machine_.token(); current && current->generation == generation)
-                refused = current->authorization;
-            machine_.unauthorized(hooks_.steady_now(), generation, server_text, actions);
-        }, [&] {
-            if (!refused.empty())
-            {
-                source_->on_rejected(refused);
-                wipe(refused);
-            }
-        });
+        step(
+            [&](token_actions& actions) {
+                if (const installed_token* current = machine_.token(); current && current->generation == generation)
+                    refused = current->authorization;
+                machine_.unauthorized(hooks_.steady_now(), generation, server_text, actions);
+            },
+            [&] {
+                if (!refused.empty())
+                {
+                    source_->on_rejected(refused);
+                    wipe(refused);
+                }
+            });
     }
 
     void accepted(std::uint64_t generation) noexcept
@@ -456,11 +454,14 @@ private:
         if (backoff)
         {
             backoff_timer_.expires_after(*backoff);
-            backoff_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
-                if (ec)
-                    return;
-                self->step([&](token_actions& actions) { self->machine_.backoff_elapsed(self->hooks_.steady_now(), actions); });
-            }));
+            backoff_timer_.async_wait(
+                asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
+                    if (ec)
+                        return;
+                    self->step([&](token_actions& actions) {
+                        self->machine_.backoff_elapsed(self->hooks_.steady_now(), actions);
+                    });
+                }));
         }
         if (fetch)
             start_fetch(fetch_timeout);
@@ -477,19 +478,19 @@ private:
         observer_.emit(event_kind::renewal_started, generation_.load(std::memory_order_relaxed));
 
         fetch_timer_.expires_after(timeout);
-        fetch_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), id](boost::system::error_code ec) {
-            if (ec || !self->fetch_in_flight_ || self->fetch_id_ != id)
-                return;
-            self->fetch_timed_out_ = true;
-            self->fetch_signal_.emit(asio::cancellation_type::terminal);
-        }));
+        fetch_timer_.async_wait(
+            asio::bind_executor(strand_, [self = shared_from_this(), id](boost::system::error_code ec) {
+                if (ec || !self->fetch_in_flight_ || self->fetch_id_ != id)
+                    return;
+                self->fetch_timed_out_ = true;
+                self->fetch_signal_.emit(asio::cancellation_type::terminal);
+            }));
 
         auto self = shared_from_this();
         try
         {
             source_->async_fetch(token_fetch_handler(asio::bind_cancellation_slot(
-                fetch_signal_.slot(),
-                asio::bind_executor(strand_, [self, id](token_fetch_result result) mutable {
+                fetch_signal_.slot(), asio::bind_executor(strand_, [self, id](token_fetch_result result) mutable {
                     self->on_fetch_done(id, std::move(result));
                 }))));
         }
@@ -565,15 +566,13 @@ private:
 token_pipeline::token_pipeline(asio::any_io_executor ex, const token_params& params,
                                std::unique_ptr<token_source> source, session_observer& observer)
     : token_pipeline(std::move(ex), params, std::move(source), observer, token_pipeline_hooks{})
-{
-}
+{}
 
 token_pipeline::token_pipeline(asio::any_io_executor ex, const token_params& params,
                                std::unique_ptr<token_source> source, session_observer& observer,
                                token_pipeline_hooks hooks)
     : impl_(std::make_shared<impl>(std::move(ex), params, std::move(source), observer, std::move(hooks)))
-{
-}
+{}
 
 token_pipeline::~token_pipeline()
 {

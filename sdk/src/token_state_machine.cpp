@@ -21,8 +21,8 @@ std::chrono::nanoseconds claim_to_ns(double seconds) noexcept
 {
     seconds = std::isfinite(seconds) ? std::clamp(seconds, -4e9, 4e9) : 0.0;
     const double whole = std::floor(seconds);
-    return std::chrono::seconds(static_cast<std::int64_t>(whole)) +
-           std::chrono::nanoseconds(std::llround((seconds - whole) * 1e9));
+    return std::chrono::seconds(static_cast<std::int64_t>(whole))
+           + std::chrono::nanoseconds(std::llround((seconds - whole) * 1e9));
 }
 
 duration scale(duration d, double factor) noexcept
@@ -50,14 +50,13 @@ jitter_source make_random_jitter()
     {
         seed ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    return [engine = std::mt19937_64(seed)]() mutable {
-        return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-    };
+    return
+        [engine = std::mt19937_64(seed)]() mutable { return std::uniform_real_distribution<double>(0.0, 1.0)(engine); };
 }
 
 token_timing compute_token_timing(const token_params& params, std::string_view access_token,
-                                  std::optional<std::chrono::seconds> expires_in, steady_time now,
-                                  wall_time wall, double jitter)
+                                  std::optional<std::chrono::seconds> expires_in, steady_time now, wall_time wall,
+                                  double jitter)
 {
     std::optional<duration> remaining;  // from `now` to the token's death
     duration lifetime{};                // its whole life, for the window sizes
@@ -77,7 +76,8 @@ token_timing compute_token_timing(const token_params& params, std::string_view a
             const auto skew = iat > wall_ns ? iat - wall_ns : wall_ns - iat;
             // Agreeing clocks: exp against the wall clock, which also catches whole-second
             // truncation of iat. Disagreeing: the lifetime the server meant, from receipt.
-            remaining = std::chrono::duration_cast<duration>(skew <= params.clock_agreement ? exp - wall_ns : exp - iat);
+            remaining =
+                std::chrono::duration_cast<duration>(skew <= params.clock_agreement ? exp - wall_ns : exp - iat);
             lifetime = std::chrono::duration_cast<duration>(exp - iat);
         }
         else if (!payload->iat && exp > wall_ns)
@@ -122,10 +122,8 @@ failure_kind classify_failure(const boost::system::error_code& ec) noexcept
         case error::server_error:
         case error::rate_limited:
         case error::bad_response:
-        case error::outcome_unknown:
-            return failure_kind::transient;
-        default:
-            return failure_kind::fatal;
+        case error::outcome_unknown: return failure_kind::transient;
+        default: return failure_kind::fatal;
         }
     }
     // Errors of other categories come from the network layer (refused, reset, host not found).
@@ -225,8 +223,8 @@ void token_state_machine::unauthorized(steady_time now, std::uint64_t generation
     }
 }
 
-void token_state_machine::fetch_completed(steady_time now, wall_time wall,
-                                          const token_fetch_result& result, token_actions& out)
+void token_state_machine::fetch_completed(steady_time now, wall_time wall, const token_fetch_result& result,
+                                          token_actions& out)
 {
     if (closed_ || phase_ != phase::fetching)
         return;
@@ -328,8 +326,8 @@ void token_state_machine::fetch_now(steady_time now, token_actions& out)
 }
 
 void token_state_machine::install(steady_time now, wall_time wall, std::string_view token_type,
-                                  std::string_view access_token,
-                                  std::optional<std::chrono::seconds> expires_in, token_actions& out)
+                                  std::string_view access_token, std::optional<std::chrono::seconds> expires_in,
+                                  token_actions& out)
 {
     if (token_type.empty())
         token_type = "Bearer";
@@ -360,8 +358,7 @@ void token_state_machine::install(steady_time now, wall_time wall, std::string_v
     out.waiters = waiters_outcome::release;
 }
 
-duration token_state_machine::next_backoff(unsigned failures,
-                                            std::optional<duration> retry_after)
+duration token_state_machine::next_backoff(unsigned failures, std::optional<duration> retry_after)
 {
     // The server's word wins, even beyond backoff_max.
     return backoff_delay(params_.backoff_initial, params_.backoff_max, failures, jitter_(), retry_after);

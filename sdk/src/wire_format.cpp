@@ -26,8 +26,8 @@ char* append_encoded(char* out, std::string_view text, bool form) noexcept
     for (const char ch : text)
     {
         const auto c = static_cast<unsigned char>(ch);
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '.' || c == '_' || c == '~';
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                                || c == '.' || c == '_' || c == '~';
         if (unreserved)
             *out++ = ch;
         else if (form && c == ' ')
@@ -48,8 +48,8 @@ void append_encoded(std::string& out, std::string_view text, bool form)
     for (const char ch : text)
     {
         const auto c = static_cast<unsigned char>(ch);
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '.' || c == '_' || c == '~';
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                                || c == '.' || c == '_' || c == '~';
         if (unreserved)
             out.push_back(ch);
         else if (form && c == ' ')
@@ -88,8 +88,8 @@ bool has_line_break_or_nul(std::string_view value) noexcept
 {
     if (value.empty())
         return false;  // data() may be null, which memchr must never see
-    return std::memchr(value.data(), '\r', value.size()) || std::memchr(value.data(), '\n', value.size()) ||
-           std::memchr(value.data(), '\0', value.size());
+    return std::memchr(value.data(), '\r', value.size()) || std::memchr(value.data(), '\n', value.size())
+           || std::memchr(value.data(), '\0', value.size());
 }
 
 }  // namespace
@@ -101,8 +101,8 @@ std::string check_extra_header(std::string_view name, std::string_view value)
     for (const char ch : name)
     {
         const auto c = static_cast<unsigned char>(ch);
-        const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                           std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+        const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                           || std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
         if (!token)
             return "the header name '" + std::string(name.substr(0, 64)) + "' is not an HTTP token";
     }
@@ -129,8 +129,8 @@ std::string check_target(std::string_view target)
 }
 
 bool write_request_head(std::string& out, std::string_view method, std::string_view target,
-                        std::string_view host_header, std::string_view user_agent,
-                        std::string_view authorization, std::string_view content_type, std::size_t body_size,
+                        std::string_view host_header, std::string_view user_agent, std::string_view authorization,
+                        std::string_view content_type, std::size_t body_size,
                         std::span<const std::pair<std::string, std::string>> extra)
 {
     for (const auto value : {method, target, host_header, user_agent, authorization, content_type})
@@ -142,15 +142,15 @@ bool write_request_head(std::string& out, std::string_view method, std::string_v
     char digits[24];
     std::string_view length;
     if (!content_type.empty())
-        length = std::string_view(digits, static_cast<std::size_t>(
-                                              std::to_chars(digits, digits + sizeof digits, body_size).ptr - digits));
+        length = std::string_view(
+            digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, body_size).ptr - digits));
     else if (method == "POST" || method == "PUT" || method == "PATCH")
         length = "0";
 
     // Sized once, then filled: no reallocation, one pass.
     constexpr std::string_view accept = "Accept: application/json\r\n";
-    std::size_t size = method.size() + 1 + target.size() + 11 + 6 + host_header.size() + 2 + 12 + user_agent.size() +
-                       2 + accept.size() + 2;
+    std::size_t size = method.size() + 1 + target.size() + 11 + 6 + host_header.size() + 2 + 12 + user_agent.size() + 2
+                       + accept.size() + 2;
     if (!authorization.empty())
         size += 15 + authorization.size() + 2;
     if (!content_type.empty())
@@ -330,8 +330,9 @@ std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::stri
         return err == std::errc{} && end == text.data() + at + width;
     };
     unsigned day = 0, year = 0, hour = 0, minute = 0, second = 0;
-    if (!number(5, 2, day) || text[7] != ' ' || text[11] != ' ' || !number(12, 4, year) || text[16] != ' ' ||
-        !number(17, 2, hour) || text[19] != ':' || !number(20, 2, minute) || text[22] != ':' || !number(23, 2, second))
+    if (!number(5, 2, day) || text[7] != ' ' || text[11] != ' ' || !number(12, 4, year) || text[16] != ' '
+        || !number(17, 2, hour) || text[19] != ':' || !number(20, 2, minute) || text[22] != ':'
+        || !number(23, 2, second))
         return std::nullopt;
     unsigned month = 0;
     while (month < 12 && months[month] != text.substr(8, 3))
@@ -340,8 +341,8 @@ std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::stri
                                            std::chrono::day(day)};
     if (month == 12 || !date.ok() || hour > 23 || minute > 59 || second > 60)
         return std::nullopt;
-    return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-           std::chrono::seconds(second);
+    return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute)
+           + std::chrono::seconds(second);
 }
 
 }  // namespace

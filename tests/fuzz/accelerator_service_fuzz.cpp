@@ -43,14 +43,14 @@ std::string job(FuzzedDataProvider& in, std::int64_t submitted)
 {
     switch (in.ConsumeIntegralInRange(0, 2))
     {
-    case 0: {
+    case 0:
+    {
         const auto id = in.ConsumeIntegralInRange<std::int64_t>(0, submitted) + td::job_store::first_id;
         return std::to_string(id);
     }
     case 1:
         return "000" + std::to_string(td::job_store::first_id + in.ConsumeIntegralInRange<std::int64_t>(0, submitted));
-    default:
-        return in.ConsumeRandomLengthString(24);
+    default: return in.ConsumeRandomLengthString(24);
     }
 }
 

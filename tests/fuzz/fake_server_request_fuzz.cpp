@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             for (const auto& row : rows())
                 (void)compiled->matches(row);
         break;
-    default: {
+    default:
+    {
         static constexpr std::array<unsigned char, 4> key{1, 2, 3, 4};
         (void)d::jwt_verify_hs256(input, key);
         break;

@@ -38,14 +38,16 @@ bool same_message(const response_read& a, const response_read& b)
     if (a.result != outcome::complete || b.result != outcome::complete)
         return a.result != outcome::complete && b.result != outcome::complete;
     return a.status == b.status && a.body == b.body && a.keep_alive == b.keep_alive && a.consumed == b.consumed
-        && a.left_over == b.left_over;
+           && a.left_over == b.left_over;
 }
 
 // For the reproducer's report: what each reading made of the stream.
 void print(const char* what, const response_read& r)
 {
-    std::fprintf(stderr, "%s: outcome %d (%s), status %u, body %zu bytes, keep-alive %d, %zu reads, consumed %zu, "
-                 "left over %zu\n", what, static_cast<int>(r.result), r.ec.message().c_str(), r.status, r.body.size(),
+    std::fprintf(stderr,
+                 "%s: outcome %d (%s), status %u, body %zu bytes, keep-alive %d, %zu reads, consumed %zu, "
+                 "left over %zu\n",
+                 what, static_cast<int>(r.result), r.ec.message().c_str(), r.status, r.body.size(),
                  r.keep_alive ? 1 : 0, r.reads, r.consumed, r.left_over);
 }
 
@@ -84,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The same bytes in one read: the same outcome, the message ending at the same byte.
     const std::string_view whole[] = {stream};
-    const response_read joined = read_one_response(stream.empty() ? std::span<const std::string_view>{} : whole,
-                                                   eof, head);
+    const response_read joined =
+        read_one_response(stream.empty() ? std::span<const std::string_view>{} : whole, eof, head);
     if (!same_message(split, joined))
     {
         print("split into reads", split);

@@ -50,10 +50,16 @@ inline void check_reply(const testing::detail::service_request& request, const t
     };
     switch (reply.status)
     {
-    case 200: case 201: case 400: case 401: case 403: case 404: case 405: case 409: case 413:
-        break;
-    default:
-        expect(false, "a known status (503 only comes from fault knobs, off here)");
+    case 200:
+    case 201:
+    case 400:
+    case 401:
+    case 403:
+    case 404:
+    case 405:
+    case 409:
+    case 413: break;
+    default: expect(false, "a known status (503 only comes from fault knobs, off here)");
     }
     if (reply.content_type == "application/json")
     {

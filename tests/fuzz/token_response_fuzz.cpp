@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string input = in.ConsumeRemainingBytesAsString();
     switch (parser)
     {
-    case 0: {
+    case 0:
+    {
         vovrest::detail::token_grant grant;
         if (vovrest::detail::parse_token_response(input, grant) && grant.access_token.empty())
             __builtin_trap();  // a grant is never accepted without a token
@@ -28,9 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (vovrest::detail::server_message(input).size() > 512)
             __builtin_trap();  // the text is cut to 512 bytes
         break;
-    default:
-        (void)vovrest::detail::parse_retry_after(input);
-        break;
+    default: (void)vovrest::detail::parse_retry_after(input); break;
     }
     return 0;
 }

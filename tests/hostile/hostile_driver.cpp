@@ -183,8 +183,7 @@ private:
     asio::awaitable<json::object> get(std::string path, bool as_table)
     {
         vovrest::diagnostics diag;
-        auto [ec, answer] =
-            co_await session_.async_get(std::move(path), {}, diag, asio::as_tuple(asio::use_awaitable));
+        auto [ec, answer] = co_await session_.async_get(std::move(path), {}, diag, asio::as_tuple(asio::use_awaitable));
         json::object out;
         put_error(out, ec, diag);
         out["status"] = answer.status;

@@ -49,24 +49,32 @@ struct parsed_url
 parsed_url parse_url(std::string_view url)
 {
     parsed_url result;
-    if (url.starts_with("https://")) {
+    if (url.starts_with("https://"))
+    {
         result.tls = true;
         url.remove_prefix(8);
-    } else if (url.starts_with("http://")) {
+    }
+    else if (url.starts_with("http://"))
+    {
         url.remove_prefix(7);
-    } else {
+    }
+    else
+    {
         throw std::invalid_argument("raw_connection: not an http(s) URL");
     }
     url = url.substr(0, url.find('/'));
     std::string_view port;
-    if (url.starts_with("[")) {
+    if (url.starts_with("["))
+    {
         const auto close = url.find(']');
         if (close == std::string_view::npos)
             throw std::invalid_argument("raw_connection: bad IPv6 host");
         result.host = std::string(url.substr(1, close - 1));
         if (close + 1 < url.size() && url[close + 1] == ':')
             port = url.substr(close + 2);
-    } else {
+    }
+    else
+    {
         const auto colon = url.rfind(':');
         result.host = std::string(url.substr(0, colon));
         if (colon != std::string_view::npos)
@@ -83,7 +91,8 @@ public:
     client_stream(asio::io_context& ioc, parsed_url url, const raw_client_options& options)
         : url_(std::move(url)), timeout_(options.timeout)
     {
-        if (url_.tls) {
+        if (url_.tls)
+        {
             tls_context_.emplace(ssl::context::tls_client);
             tls_context_->set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
             if (!options.ca_pem.empty())
@@ -96,7 +105,9 @@ public:
             asio::ip::make_address(url_.host, not_an_address);
             if (not_an_address)  // SNI carries host names only
                 SSL_set_tlsext_host_name(secure_->native_handle(), url_.host.c_str());
-        } else {
+        }
+        else
+        {
             plain_.emplace(ioc);
         }
     }
@@ -110,24 +121,29 @@ public:
         const auto address = asio::ip::make_address(url_.host, not_an_address);
         error_code connect_ec;
         lowest().expires_after(timeout_);
-        if (!not_an_address) {
+        if (!not_an_address)
+        {
             const tcp::endpoint endpoint{address, static_cast<unsigned short>(std::stoul(url_.port))};
             connect_ec = std::get<0>(co_await lowest().async_connect(endpoint, asio::as_tuple(asio::use_awaitable)));
-        } else {
+        }
+        else
+        {
             tcp::resolver resolver(lowest().get_executor());
-            auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url_.host, url_.port,
-                                                                           asio::as_tuple(asio::use_awaitable));
+            auto [resolve_ec, endpoints] =
+                co_await resolver.async_resolve(url_.host, url_.port, asio::as_tuple(asio::use_awaitable));
             connect_ec = resolve_ec;
             if (!connect_ec)
-                connect_ec = std::get<0>(co_await lowest().async_connect(endpoints, asio::as_tuple(asio::use_awaitable)));
+                connect_ec =
+                    std::get<0>(co_await lowest().async_connect(endpoints, asio::as_tuple(asio::use_awaitable)));
         }
-        if (connect_ec || !secure_) {
+        if (connect_ec || !secure_)
+        {
             lowest().expires_never();
             co_return connect_ec;
         }
         lowest().expires_after(timeout_);
-        auto [handshake_ec] = co_await secure_->async_handshake(ssl::stream_base::client,
-                                                                asio::as_tuple(asio::use_awaitable));
+        auto [handshake_ec] =
+            co_await secure_->async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
         lowest().expires_never();
         co_return handshake_ec;
     }
@@ -153,7 +169,8 @@ public:
             ec = std::get<0>(co_await http::async_write(*secure_, message, asio::as_tuple(asio::use_awaitable)));
         else
             ec = std::get<0>(co_await http::async_write(*plain_, message, asio::as_tuple(asio::use_awaitable)));
-        if (ec) {
+        if (ec)
+        {
             lowest().expires_never();
             co_return ec;
         }
@@ -165,10 +182,13 @@ public:
         lowest().expires_after(timeout_);
         error_code ec;
         if (secure_)
-            ec = std::get<0>(co_await asio::async_write(*secure_, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)));
+            ec = std::get<0>(
+                co_await asio::async_write(*secure_, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)));
         else
-            ec = std::get<0>(co_await asio::async_write(*plain_, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)));
-        if (ec) {
+            ec = std::get<0>(
+                co_await asio::async_write(*plain_, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)));
+        if (ec)
+        {
             lowest().expires_never();
             co_return ec;
         }
@@ -179,13 +199,17 @@ public:
     {
         lowest().expires_after(timeout_);
         std::array<char, 4096> sink;
-        for (;;) {
+        for (;;)
+        {
             error_code ec;
             if (secure_)
-                ec = std::get<0>(co_await secure_->async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
+                ec = std::get<0>(
+                    co_await secure_->async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
             else
-                ec = std::get<0>(co_await plain_->async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
-            if (ec) {
+                ec = std::get<0>(
+                    co_await plain_->async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
+            if (ec)
+            {
                 lowest().expires_never();
                 co_return ec;
             }
@@ -240,7 +264,7 @@ error_code run(asio::io_context& ioc, asio::awaitable<error_code> operation)
 }
 
 asio::awaitable<error_code> connect_and_exchange(client_stream& stream, const raw_request& request,
-                                                  raw_response& response)
+                                                 raw_response& response)
 {
     auto ec = co_await stream.connect();
     if (ec)
@@ -325,7 +349,8 @@ std::vector<raw_result> send_concurrently(std::string_view url, const std::vecto
     std::vector<std::unique_ptr<client_stream>> streams;
     std::vector<raw_result> results(requests.size());
     std::exception_ptr failure;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
+    for (std::size_t i = 0; i < requests.size(); ++i)
+    {
         streams.push_back(std::make_unique<client_stream>(ioc, parsed, options));
         asio::co_spawn(ioc, connect_and_exchange(*streams.back(), requests[i], results[i].response),
                        [&results, &failure, i](std::exception_ptr e, error_code ec) {
@@ -372,14 +397,20 @@ std::string form_escape(std::string_view text)
 {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
-    for (const char c : text) {
+    for (const char c : text)
+    {
         const auto u = static_cast<unsigned char>(c);
         if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' || c == '_'
-            || c == '.' || c == '~') {
+            || c == '.' || c == '~')
+        {
             out += c;
-        } else if (c == ' ') {
+        }
+        else if (c == ' ')
+        {
             out += '+';
-        } else {
+        }
+        else
+        {
             out += '%';
             out += hex[u >> 4];
             out += hex[u & 15];
@@ -428,13 +459,15 @@ std::string base64url_decode(std::string_view text)
     std::string out;
     unsigned buffer = 0;
     int bits = 0;
-    for (const char c : text) {
+    for (const char c : text)
+    {
         const int v = value_of(c);
         if (v < 0)
             throw std::runtime_error("base64url_decode: bad character");
         buffer = (buffer << 6) | static_cast<unsigned>(v);
         bits += 6;
-        if (bits >= 8) {
+        if (bits >= 8)
+        {
             bits -= 8;
             out += static_cast<char>((buffer >> bits) & 0xFF);
         }

@@ -17,10 +17,10 @@ namespace vovrest::test {
 
 struct raw_client_options
 {
-    std::string ca_pem;                          // HTTPS: the only certificate trusted (PEM)
-    bool verify_peer = true;                     // HTTPS: check the server's chain against ca_pem
-    std::string verify_host;                     // HTTPS: name checked; empty: the URL's host
-    std::chrono::milliseconds timeout{10'000};   // connect, handshake, and each request
+    std::string ca_pem;                         // HTTPS: the only certificate trusted (PEM)
+    bool verify_peer = true;                    // HTTPS: check the server's chain against ca_pem
+    std::string verify_host;                    // HTTPS: name checked; empty: the URL's host
+    std::chrono::milliseconds timeout{10'000};  // connect, handshake, and each request
 };
 
 struct raw_request

@@ -8,16 +8,24 @@ namespace vovrest::tools {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 // Microseconds per unit; 0 when the unit is unknown.
 std::uint64_t unit_micros(std::string_view unit)
 {
-    if (unit == "us") return 1;
-    if (unit == "ms") return 1'000;
-    if (unit == "s") return 1'000'000;
-    if (unit == "m") return 60'000'000;
-    if (unit == "h") return 3'600'000'000;
+    if (unit == "us")
+        return 1;
+    if (unit == "ms")
+        return 1'000;
+    if (unit == "s")
+        return 1'000'000;
+    if (unit == "m")
+        return 60'000'000;
+    if (unit == "h")
+        return 3'600'000'000;
     return 0;
 }
 
@@ -34,10 +42,12 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text)
     constexpr std::uint64_t limit = std::uint64_t{1} << 60;
     std::uint64_t total_us = 0;
     std::size_t i = 0;
-    while (i < text.size()) {
+    while (i < text.size())
+    {
         std::uint64_t whole = 0;
         std::size_t digits = 0;
-        while (i < text.size() && is_digit(text[i])) {
+        while (i < text.size() && is_digit(text[i]))
+        {
             whole = whole * 10 + static_cast<std::uint64_t>(text[i] - '0');
             if (whole > limit)
                 return std::nullopt;
@@ -47,11 +57,14 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text)
         // Fraction: at most 9 digits kept, as a numerator over 10^n.
         std::uint64_t frac = 0;
         std::uint64_t frac_den = 1;
-        if (i < text.size() && text[i] == '.') {
+        if (i < text.size() && text[i] == '.')
+        {
             ++i;
             std::size_t frac_digits = 0;
-            while (i < text.size() && is_digit(text[i])) {
-                if (frac_den < 1'000'000'000) {
+            while (i < text.size() && is_digit(text[i]))
+            {
+                if (frac_den < 1'000'000'000)
+                {
                     frac = frac * 10 + static_cast<std::uint64_t>(text[i] - '0');
                     frac_den *= 10;
                 }

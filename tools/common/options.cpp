@@ -23,8 +23,7 @@ CLI::Option* add_duration(CLI::App& app, const std::string& name, std::chrono::m
         ->default_str(format_duration(target));
 }
 
-CLI::Option* add_duration(CLI::App& app, const std::string& name, std::chrono::seconds& target,
-                          const std::string& help)
+CLI::Option* add_duration(CLI::App& app, const std::string& name, std::chrono::seconds& target, const std::string& help)
 {
     return app
         .add_option_function<std::string>(

@@ -18,9 +18,9 @@ namespace vovrest {
 /// from any thread at once.
 struct base_url
 {
-    bool https = false;       ///< true for https://, false for http://
-    std::string host;         ///< host name or address; IPv6 addresses without brackets
-    std::uint16_t port = 0;   ///< explicit in the URL, or the scheme's default (80 / 443)
+    bool https = false;      ///< true for https://, false for http://
+    std::string host;        ///< host name or address; IPv6 addresses without brackets
+    std::uint16_t port = 0;  ///< explicit in the URL, or the scheme's default (80 / 443)
 
     /// The URL as text, IPv6 hosts bracketed: "https://host:6271".
     std::string to_string() const;

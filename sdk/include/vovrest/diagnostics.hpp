@@ -27,7 +27,10 @@ struct diagnostics
     std::string client_message;
 
     /// True when nothing is recorded (no status, no message, no path).
-    bool empty() const noexcept { return http_status == 0 && server_message.empty() && client_message.empty() && path.empty(); }
+    bool empty() const noexcept
+    {
+        return http_status == 0 && server_message.empty() && client_message.empty() && path.empty();
+    }
     /// Resets every member, so that the object can be passed to another call.
     void clear() noexcept { *this = diagnostics{}; }
 };
@@ -49,8 +52,7 @@ public:
     /// Takes the error and what is known about it; what() is built from both.
     error_with_diagnostics(const boost::system::error_code& ec, diagnostics diag)
         : boost::system::system_error(ec, describe_for_what(ec, diag)), diag_(std::move(diag))
-    {
-    }
+    {}
     /// The server's text, the client-side cause, the HTTP status, the method and path.
     const diagnostics& get_diagnostics() const noexcept { return diag_; }
 

@@ -59,6 +59,5 @@ inline boost::system::error_code make_error_code(error e) noexcept
 // (a specialisation of Boost's trait: Doxygen cannot place it, and it is Boost's to document).
 template <>
 struct boost::system::is_error_code_enum<vovrest::error> : std::true_type
-{
-};
+{};
 /// @endcond

@@ -70,20 +70,20 @@ std::ostream& operator<<(std::ostream& out, job_id id);
 /// Thread-safety: a plain value.
 struct job_spec
 {
-    std::string command;             ///< the command line, as `nc run` takes it
+    std::string command;  ///< the command line, as `nc run` takes it
     /// Or the argv: when not empty it wins, each word quoted for /bin/sh where needed and joined
     /// with spaces.
     std::vector<std::string> argv;
-    std::string rundir;              ///< directory the job runs in
-    std::string env;                 ///< environment spec, e.g. "BASE" or "D(VAR=1)"
+    std::string rundir;  ///< directory the job runs in
+    std::string env;     ///< environment spec, e.g. "BASE" or "D(VAR=1)"
     /// The job's name. A unique one makes a lost answer reconcilable
     /// (docs/reconciling-unknown-outcomes.md).
     std::string jobname;
-    std::string resources;           ///< resource expression, e.g. "linux64 RAM/2000"
-    std::string priority;            ///< "4", "high", or "priority,sched" such as "4,8"
-    std::string jobclass;            ///< the job class
-    std::string group;               ///< the fair-share group
-    std::string logfile;             ///< the file the job's output is written to
+    std::string resources;  ///< resource expression, e.g. "linux64 RAM/2000"
+    std::string priority;   ///< "4", "high", or "priority,sched" such as "4,8"
+    std::string jobclass;   ///< the job class
+    std::string group;      ///< the fair-share group
+    std::string logfile;    ///< the file the job's output is written to
     /// Any other job-description keys (autokill, ...); applied last, so they override the
     /// members above.
     boost::json::object extra;
@@ -102,17 +102,17 @@ boost::json::object to_json(const job_spec& spec, std::string_view jobname);
 /// Thread-safety: a plain value.
 struct job_record
 {
-    job_id id;                       ///< the job's id (the server's idint when it sends one)
-    std::string jobname;             ///< its name, empty when it has none
-    std::string user;                ///< the account that owns it
-    std::string command;             ///< its command line
-    std::string status;              ///< SCHEDULED, RUNNING, VALID, FAILED, SUSPENDED, ...
-    std::string host;                ///< where it runs or ran; empty before it starts
-    std::int64_t submit_time = 0;    ///< when it was submitted (epoch seconds)
-    std::int64_t start_time = 0;     ///< when it started (epoch seconds), 0 when not yet
-    std::int64_t end_time = 0;       ///< when it ended (epoch seconds), 0 when not yet
+    job_id id;                                ///< the job's id (the server's idint when it sends one)
+    std::string jobname;                      ///< its name, empty when it has none
+    std::string user;                         ///< the account that owns it
+    std::string command;                      ///< its command line
+    std::string status;                       ///< SCHEDULED, RUNNING, VALID, FAILED, SUSPENDED, ...
+    std::string host;                         ///< where it runs or ran; empty before it starts
+    std::int64_t submit_time = 0;             ///< when it was submitted (epoch seconds)
+    std::int64_t start_time = 0;              ///< when it started (epoch seconds), 0 when not yet
+    std::int64_t end_time = 0;                ///< when it ended (epoch seconds), 0 when not yet
     std::optional<std::int64_t> exit_status;  ///< absent when the server did not say
-    table fields;                    ///< the whole one-row table, for every other field
+    table fields;                             ///< the whole one-row table, for every other field
 };
 
 /// How a wait ended. A job the server has forgotten is a normal end for a poller, not an error.
@@ -127,7 +127,7 @@ enum class job_end
 struct wait_result
 {
     job_end end = job_end::forgotten;  ///< how the wait ended
-    std::string status;              ///< the server's word: "VALID", "FAILED"; empty when forgotten
+    std::string status;                ///< the server's word: "VALID", "FAILED"; empty when forgotten
 };
 
 /// True for the states a job never leaves: VALID and FAILED (case-insensitive).
@@ -149,8 +149,7 @@ namespace jobs {
 boost::asio::awaitable<job_id> submit(session& s, job_spec spec);
 /// The same without throwing: on failure `ec` and `diag` are set and the id is job_id{}.
 /// `ec` and `diag` must live until the coroutine completes.
-boost::asio::awaitable<job_id> submit(session& s, job_spec spec, boost::system::error_code& ec,
-                                      diagnostics& diag);
+boost::asio::awaitable<job_id> submit(session& s, job_spec spec, boost::system::error_code& ec, diagnostics& diag);
 
 /// How submit(session&, job_spec, reconcile_tag) tags its job (as submit_many tags each job).
 /// Thread-safety: a plain value.
@@ -225,17 +224,16 @@ boost::asio::awaitable<std::pair<boost::system::error_code, job_id>> submit_job(
                                                                                 diagnostics& diag);
 boost::asio::awaitable<std::pair<boost::system::error_code, job_record>> get_job(session& s, job_id id,
                                                                                  diagnostics& diag);
-boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> job_field(session& s, job_id id,
-                                                                                    std::string name,
-                                                                                    diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, std::string>>
+job_field(session& s, job_id id, std::string name, diagnostics& diag);
 // `action` is "stop", "suspend" or "resume" (a literal: the view is kept until the call ends).
 boost::asio::awaitable<boost::system::error_code> control_job(session& s, job_id id, std::string_view action,
                                                               diagnostics& diag);
 boost::asio::awaitable<boost::system::error_code> modify_job(session& s, job_id id, boost::json::object fields,
                                                              diagnostics& diag);
 boost::asio::awaitable<boost::system::error_code> forget_job(session& s, job_id id, diagnostics& diag);
-boost::asio::awaitable<std::pair<boost::system::error_code, wait_result>> wait_job(
-    session& s, job_id id, std::chrono::steady_clock::duration poll_interval, diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, wait_result>>
+wait_job(session& s, job_id id, std::chrono::steady_clock::duration poll_interval, diagnostics& diag);
 }  // namespace detail
 
 namespace jobs {
@@ -271,9 +269,8 @@ auto async_submit(session& s, job_spec spec, diagnostics& diag, CompletionToken&
 template <class CompletionToken>
 auto async_get(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
 {
-    return vovrest::detail::async_typed<job_record>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
-        return vovrest::detail::get_job(s, id, diag);
-    });
+    return vovrest::detail::async_typed<job_record>(s, std::forward<CompletionToken>(token),
+                                                    [&s, id, &diag] { return vovrest::detail::get_job(s, id, diag); });
 }
 
 /// field() with any completion token: GET /api/v3/jobs/{id}/{name}, completing with
@@ -282,11 +279,10 @@ auto async_get(session& s, job_id id, diagnostics& diag, CompletionToken&& token
 template <class CompletionToken>
 auto async_field(session& s, job_id id, std::string name, diagnostics& diag, CompletionToken&& token)
 {
-    return vovrest::detail::async_typed<std::string>(s, std::forward<CompletionToken>(token),
-                                                     [&s, id, name = std::move(name), &diag]() mutable {
-                                                         return vovrest::detail::job_field(s, id, std::move(name),
-                                                                                           diag);
-                                                     });
+    return vovrest::detail::async_typed<std::string>(
+        s, std::forward<CompletionToken>(token), [&s, id, name = std::move(name), &diag]() mutable {
+            return vovrest::detail::job_field(s, id, std::move(name), diag);
+        });
 }
 
 /// stop() with any completion token: PUT /api/v3/jobs/{id} {"action": "stop"}, completing with
@@ -338,9 +334,8 @@ auto async_modify(session& s, job_id id, boost::json::object fields, diagnostics
 template <class CompletionToken>
 auto async_forget(session& s, job_id id, diagnostics& diag, CompletionToken&& token)
 {
-    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token), [&s, id, &diag] {
-        return vovrest::detail::forget_job(s, id, diag);
-    });
+    return vovrest::detail::async_typed<void>(s, std::forward<CompletionToken>(token),
+                                              [&s, id, &diag] { return vovrest::detail::forget_job(s, id, diag); });
 }
 
 /// wait() with any completion token: polls the job's status every `poll_interval` until VALID
@@ -353,10 +348,9 @@ template <class CompletionToken>
 auto async_wait(session& s, job_id id, std::chrono::steady_clock::duration poll_interval, diagnostics& diag,
                 CompletionToken&& token)
 {
-    return vovrest::detail::async_typed<wait_result>(s, std::forward<CompletionToken>(token),
-                                                     [&s, id, poll_interval, &diag] {
-                                                         return vovrest::detail::wait_job(s, id, poll_interval, diag);
-                                                     });
+    return vovrest::detail::async_typed<wait_result>(
+        s, std::forward<CompletionToken>(token),
+        [&s, id, poll_interval, &diag] { return vovrest::detail::wait_job(s, id, poll_interval, diag); });
 }
 
 /// async_wait() polling once a second.

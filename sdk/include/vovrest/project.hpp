@@ -34,8 +34,8 @@ boost::asio::awaitable<std::string> server_version(session& s);
 namespace detail {
 // The one implementation of both: never throws (allocation failures aside), fills `diag`.
 // `path` and `column` are literals (the views are kept until the call ends).
-boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> read_project_cell(
-    session& s, std::string_view path, std::string_view column, diagnostics& diag);
+boost::asio::awaitable<std::pair<boost::system::error_code, std::string>>
+read_project_cell(session& s, std::string_view path, std::string_view column, diagnostics& diag);
 }  // namespace detail
 
 /// project_name() with any completion token (callbacks, use_future, deferred, use_awaitable,

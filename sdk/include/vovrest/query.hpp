@@ -93,7 +93,7 @@ namespace detail {
 // The one implementation of each: never throws (allocation failures aside), fills `diag`.
 boost::asio::awaitable<std::pair<boost::system::error_code, table>> run_query(session& s, query q, diagnostics& diag);
 boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> run_query_text(session& s, query q,
-                                                                                        diagnostics& diag);
+                                                                                         diagnostics& diag);
 }  // namespace detail
 
 /// run() with any completion token (callbacks, use_future, deferred, use_awaitable, as_tuple),
@@ -106,10 +106,9 @@ boost::asio::awaitable<std::pair<boost::system::error_code, std::string>> run_qu
 template <class CompletionToken>
 auto async_run(session& s, query q, diagnostics& diag, CompletionToken&& token)
 {
-    return detail::async_typed<table>(s, std::forward<CompletionToken>(token),
-                                      [&s, q = std::move(q), &diag]() mutable {
-                                          return detail::run_query(s, std::move(q), diag);
-                                      });
+    return detail::async_typed<table>(s, std::forward<CompletionToken>(token), [&s, q = std::move(q), &diag]() mutable {
+        return detail::run_query(s, std::move(q), diag);
+    });
 }
 
 /// run_text() with any completion token, completing with
@@ -118,10 +117,9 @@ auto async_run(session& s, query q, diagnostics& diag, CompletionToken&& token)
 template <class CompletionToken>
 auto async_run_text(session& s, query q, diagnostics& diag, CompletionToken&& token)
 {
-    return detail::async_typed<std::string>(s, std::forward<CompletionToken>(token),
-                                            [&s, q = std::move(q), &diag]() mutable {
-                                                return detail::run_query_text(s, std::move(q), diag);
-                                            });
+    return detail::async_typed<std::string>(
+        s, std::forward<CompletionToken>(token),
+        [&s, q = std::move(q), &diag]() mutable { return detail::run_query_text(s, std::move(q), diag); });
 }
 
 }  // namespace vovrest

@@ -32,19 +32,19 @@ using query_params = std::vector<std::pair<std::string, std::string>>;
 /// Thread-safety: a plain value.
 struct request
 {
-    http_method method = http_method::get;     ///< the method
+    http_method method = http_method::get;  ///< the method
     /// The path under the base URL, e.g. "/api/v3/jobs/12", already percent-encoded where it
     /// must be; a missing leading '/' is added. It must not contain CR, LF or NUL.
     std::string path;
-    query_params query;                        ///< appended as ?name=value&..., percent-encoded
-    std::string body;                          ///< sent when content_type is not empty
-    std::string content_type;                  ///< "application/json" for JSON bodies
+    query_params query;        ///< appended as ?name=value&..., percent-encoded
+    std::string body;          ///< sent when content_type is not empty
+    std::string content_type;  ///< "application/json" for JSON bodies
     /// Headers of the caller's own, sent as given. A name that is not an HTTP token, a CR, LF or
     /// NUL anywhere, or a header the session sets itself (Authorization, Host, Content-Length,
     /// Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer) fails the call with
     /// error::invalid_argument before anything is sent.
     std::vector<std::pair<std::string, std::string>> headers{};
-    std::optional<retry_policy> retry{};      ///< this call's retries; empty: session_params::retry
+    std::optional<retry_policy> retry{};  ///< this call's retries; empty: session_params::retry
 };
 
 }  // namespace vovrest

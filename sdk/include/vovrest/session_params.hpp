@@ -23,15 +23,15 @@ namespace vovrest {
 /// changes nothing.
 struct session_params
 {
-    std::string url;                     ///< e.g. "https://nchost:6271" (NC_URL); path dropped
-    std::string username;                ///< the Linux account
+    std::string url;       ///< e.g. "https://nchost:6271" (NC_URL); path dropped
+    std::string username;  ///< the Linux account
     /// Asked at each authentication; may be empty when only session::set_token() is used.
     password_provider password;
-    tls_params tls;                      ///< how an https:// server is verified
-    token_params token;                  ///< when the token is renewed, how failures back off
+    tls_params tls;      ///< how an https:// server is verified
+    token_params token;  ///< when the token is renewed, how failures back off
     /// Share the token with other processes of the same user (off by default; see token_cache.hpp).
     token_cache_params token_cache;
-    bool require_https = false;          ///< refuse http:// URLs (error::https_required)
+    bool require_https = false;  ///< refuse http:// URLs (error::https_required)
 
     /// Keep-alive pool size: at most this many connections at once; more requests wait in a
     /// FIFO for one (the token request goes ahead of them).
@@ -55,8 +55,8 @@ struct session_params
     /// (docs/request-contract.md).
     retry_policy retry;
 
-    std::size_t max_body_bytes = 64 * 1024 * 1024;  ///< larger responses: error::bad_response
-    std::size_t max_header_bytes = 64 * 1024;       ///< larger response headers: error::bad_response
+    std::size_t max_body_bytes = 64 * 1024 * 1024;               ///< larger responses: error::bad_response
+    std::size_t max_header_bytes = 64 * 1024;                    ///< larger response headers: error::bad_response
     std::string user_agent = "vovrest/" VOVREST_VERSION_STRING;  ///< the User-Agent header sent
 
     /// Called for each event (renewals, 401s, replays, retries, connections), from any thread,

@@ -32,11 +32,11 @@ namespace vovrest {
 /// What a batch is busy with, for progress displays.
 enum class submit_phase
 {
-    submitting,    ///< jobs are being sent
-    backing_off,   ///< the server could not be reached: waiting before the next try
-    reconciling,   ///< lost answers are being looked for by query
-    stopping,      ///< no new job is sent (stop_on, deadline, cancellation); the rest settles
-    finished,      ///< every job has its final outcome
+    submitting,   ///< jobs are being sent
+    backing_off,  ///< the server could not be reached: waiting before the next try
+    reconciling,  ///< lost answers are being looked for by query
+    stopping,     ///< no new job is sent (stop_on, deadline, cancellation); the rest settles
+    finished,     ///< every job has its final outcome
 };
 
 /// Where a submit_many() stands, given to the progress callback and to the stop rule.
@@ -50,10 +50,10 @@ struct submit_progress
     std::size_t unknown = 0;    ///< final outcome_unknown: reconciliation off, or its query kept failing
 
     std::size_t awaiting_reconciliation = 0;  ///< answers lost, not settled by a query yet
-    std::size_t found = 0;          ///< lost answers whose job a query found (counted in succeeded)
-    std::size_t resubmitted = 0;    ///< jobs sent again because a query showed they did not exist
-    std::size_t queries = 0;        ///< reconciliation queries answered
-    std::size_t duplicates = 0;     ///< extra jobs found under a job's tag (submit_result::duplicates)
+    std::size_t found = 0;                    ///< lost answers whose job a query found (counted in succeeded)
+    std::size_t resubmitted = 0;              ///< jobs sent again because a query showed they did not exist
+    std::size_t queries = 0;                  ///< reconciliation queries answered
+    std::size_t duplicates = 0;               ///< extra jobs found under a job's tag (submit_result::duplicates)
 
     std::size_t connection_failures = 0;  ///< submissions that never reached the server (each sent again)
     /// Backoff steps in a row since the server last answered: one per failed try after a wait
@@ -145,13 +145,13 @@ struct submit_many_options
 /// One job's end. Thread-safety: a plain value.
 struct submit_result
 {
-    std::optional<job_id> id;        ///< set when the job was created (answered, or found by query)
+    std::optional<job_id> id;  ///< set when the job was created (answered, or found by query)
     /// Clear when created. error::outcome_unknown: the server may have the job (reconciliation
     /// off or impossible). Anything else: the job was not created.
     boost::system::error_code error;
-    diagnostics diag;                ///< the server's text and the client-side cause for errors
-    std::string jobname;             ///< the jobname sent (the job's tag); empty when never sent
-    bool found_by_query = false;     ///< the answer was lost and a query found the job
+    diagnostics diag;             ///< the server's text and the client-side cause for errors
+    std::string jobname;          ///< the jobname sent (the job's tag); empty when never sent
+    bool found_by_query = false;  ///< the answer was lost and a query found the job
     /// Other jobs found under this job's tag: a lost POST that the server carried out after the
     /// query that looked for it (see the docs). Empty unless the guarantee's limits were hit.
     std::vector<job_id> duplicates;

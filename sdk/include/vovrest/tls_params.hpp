@@ -17,7 +17,7 @@ struct tls_params
     std::string ca_file;
     /// Hashed directory of CA certificates (c_rehash / openssl rehash), searched as well.
     std::string ca_dir;
-    bool use_system_store = true;       ///< trust the system's CA store too
+    bool use_system_store = true;  ///< trust the system's CA store too
     /// Accept any certificate (self-signed sites): no verification at all, so anyone on the path
     /// can read the password and the token. Explicit, never a default.
     bool insecure_skip_verify = false;

@@ -166,8 +166,8 @@ service_reply table_reply(unsigned status, const table& t)
 
 service_reply method_not_allowed(std::string_view method, std::string_view allow)
 {
-    service_reply r = error_reply(405, "method " + std::string(method) + " not allowed here (allowed: "
-                                           + std::string(allow) + ")");
+    service_reply r =
+        error_reply(405, "method " + std::string(method) + " not allowed here (allowed: " + std::string(allow) + ")");
     r.headers.emplace_back("Allow", std::string(allow));
     return r;
 }
@@ -190,13 +190,30 @@ table one_cell_table(std::string query, std::string column, cell value)
 
 // ---- routes ----
 
-enum class route_kind { token, project, version, jobs, job, job_field, query, other_api, outside };
+enum class route_kind
+{
+    token,
+    project,
+    version,
+    jobs,
+    job,
+    job_field,
+    query,
+    other_api,
+    outside
+};
 constexpr std::size_t route_kind_count = 9;
 
 // The normalised path of each route_kind, as requests_by_route shows it.
-constexpr std::array<std::string_view, route_kind_count> route_paths{
-    "/api/v3/token", "/api/v3/project/1/project", "/api/v3/project/1/version", "/api/v3/jobs",
-    "/api/v3/jobs/{id}", "/api/v3/jobs/{id}/{field}", "/api/v3/query", "(other)", "(other)"};
+constexpr std::array<std::string_view, route_kind_count> route_paths{"/api/v3/token",
+                                                                     "/api/v3/project/1/project",
+                                                                     "/api/v3/project/1/version",
+                                                                     "/api/v3/jobs",
+                                                                     "/api/v3/jobs/{id}",
+                                                                     "/api/v3/jobs/{id}/{field}",
+                                                                     "/api/v3/query",
+                                                                     "(other)",
+                                                                     "(other)"};
 
 // Methods counted in a fixed table (no key built per request); any other is counted by name.
 constexpr std::array<std::string_view, 7> common_methods{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
@@ -220,8 +237,8 @@ std::string route_key(std::string_view method, route_kind kind)
 struct route
 {
     route_kind kind = route_kind::outside;
-    std::string_view id;      // job routes
-    std::string_view field;   // job_field, still encoded
+    std::string_view id;     // job routes
+    std::string_view field;  // job_field, still encoded
 };
 
 route classify(std::string_view path)
@@ -239,19 +256,23 @@ route classify(std::string_view path)
         r.kind = route_kind::jobs;
     else if (path == "/api/v3/query")
         r.kind = route_kind::query;
-    else if (path.starts_with(jobs_prefix)) {
+    else if (path.starts_with(jobs_prefix))
+    {
         std::string_view rest = path.substr(jobs_prefix.size());
         std::size_t slash = rest.find('/');
         r.id = rest.substr(0, slash);
         std::string_view tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
         if (tail.empty() || tail == "*")
             r.kind = route_kind::job;
-        else if (tail.find('/') == std::string_view::npos) {
+        else if (tail.find('/') == std::string_view::npos)
+        {
             r.kind = route_kind::job_field;
             r.field = tail;
-        } else
+        }
+        else
             r.kind = route_kind::other_api;
-    } else if (path == api_prefix || path.starts_with("/api/v3/"))
+    }
+    else if (path == api_prefix || path.starts_with("/api/v3/"))
         r.kind = route_kind::other_api;
     else
         r.kind = route_kind::outside;
@@ -289,10 +310,14 @@ constexpr std::string_view reason_revoked = "revoked";
 
 std::string_view reason_text(std::string_view reason)
 {
-    if (reason == reason_missing) return "missing Authorization header";
-    if (reason == reason_malformed) return "malformed Authorization header or token";
-    if (reason == reason_signature) return "invalid token signature";
-    if (reason == reason_expired) return "token expired";
+    if (reason == reason_missing)
+        return "missing Authorization header";
+    if (reason == reason_malformed)
+        return "malformed Authorization header or token";
+    if (reason == reason_signature)
+        return "invalid token signature";
+    if (reason == reason_expired)
+        return "token expired";
     return "token revoked";
 }
 
@@ -316,7 +341,8 @@ std::string random_hex(std::size_t bytes)
         throw std::runtime_error("RAND_bytes failed");
     std::string out;
     constexpr std::string_view digits = "0123456789abcdef";
-    for (unsigned char b : raw) {
+    for (unsigned char b : raw)
+    {
         out += digits[b >> 4];
         out += digits[b & 15];
     }
@@ -329,7 +355,8 @@ job_store::field_mask fields_named_in(const query_request& q)
 {
     job_store::field_mask mask;
     const std::string select(q.select.begin(), q.select.end());
-    if (select.find('*') != std::string::npos) {
+    if (select.find('*') != std::string::npos)
+    {
         mask.set();
         return mask;
     }
@@ -363,10 +390,14 @@ std::optional<std::int64_t> as_priority(const json::value& v)
     if (!v.is_string())
         return std::nullopt;
     std::string_view s = v.as_string();
-    if (iequals(s, "low")) return 1;
-    if (iequals(s, "normal")) return 4;
-    if (iequals(s, "high")) return 8;
-    if (iequals(s, "top")) return 15;
+    if (iequals(s, "low"))
+        return 1;
+    if (iequals(s, "normal"))
+        return 4;
+    if (iequals(s, "high"))
+        return 8;
+    if (iequals(s, "top"))
+        return 15;
     std::int64_t n = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
     if (ec != std::errc{} || (ptr != s.data() + s.size() && *ptr != ','))
@@ -386,7 +417,8 @@ std::optional<json::object> parse_object(std::string_view body)
 // Sets one modifiable member; false when the name or the value is not acceptable.
 bool set_spec_member(job_spec& spec, std::string_view name, const json::value& value, bool patch)
 {
-    if (name == "priority") {
+    if (name == "priority")
+    {
         auto p = as_priority(value);
         if (!p)
             return false;
@@ -394,13 +426,20 @@ bool set_spec_member(job_spec& spec, std::string_view name, const json::value& v
         return true;
     }
     std::string* target = nullptr;
-    if (name == "jobname") target = &spec.jobname;
-    else if (name == "resources") target = &spec.resources;
-    else if (name == "jobclass") target = &spec.jobclass;
-    else if (name == "group") target = &spec.group;
-    else if (name == "logfile") target = &spec.logfile;
-    else if (!patch && name == "rundir") target = &spec.rundir;
-    else if (!patch && name == "env") target = &spec.env;
+    if (name == "jobname")
+        target = &spec.jobname;
+    else if (name == "resources")
+        target = &spec.resources;
+    else if (name == "jobclass")
+        target = &spec.jobclass;
+    else if (name == "group")
+        target = &spec.group;
+    else if (name == "logfile")
+        target = &spec.logfile;
+    else if (!patch && name == "rundir")
+        target = &spec.rundir;
+    else if (!patch && name == "env")
+        target = &spec.env;
     if (target == nullptr)
         return false;
     *target = as_text(value);
@@ -463,14 +502,14 @@ std::variant<verified_token, std::string_view> verify_token(std::string_view tok
 struct accelerator_service::state
 {
     state(const fake_server_params& p, service_clock c)
-        : params(p)
-        , clock(std::move(c))
-        , jobs(job_store::timing{p.job_schedule_delay, p.job_run_time,
+        : params(p),
+          clock(std::move(c)),
+          jobs(job_store::timing{p.job_schedule_delay, p.job_run_time,
                                  p.forget_after ? std::optional<std::chrono::steady_clock::duration>(*p.forget_after)
-                                                : std::nullopt})
-        , faults(p.faults)
-        , token_failures_left(p.faults.fail_first_token_requests)
-        , rng(p.seed)
+                                                : std::nullopt}),
+          faults(p.faults),
+          token_failures_left(p.faults.fail_first_token_requests),
+          rng(p.seed)
     {
         if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1)
             throw std::runtime_error("RAND_bytes failed");
@@ -529,8 +568,8 @@ struct accelerator_service::state
         return security_level::user;
     }
 
-    std::string sign_token(const std::string& user, std::uint64_t sequence,
-                           std::chrono::system_clock::time_point now, std::chrono::seconds lifetime) const
+    std::string sign_token(const std::string& user, std::uint64_t sequence, std::chrono::system_clock::time_point now,
+                           std::chrono::seconds lifetime) const
     {
         auto iat = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
         json::object payload{
@@ -551,7 +590,8 @@ struct accelerator_service::state
                 return it->second;
         }
         auto verified = verify_token(token, secret);
-        if (const auto* good = std::get_if<verified_token>(&verified)) {
+        if (const auto* good = std::get_if<verified_token>(&verified))
+        {
             std::lock_guard lock(token_cache_mutex);
             if (token_cache.size() >= token_cache_max)
                 token_cache.clear();
@@ -562,10 +602,13 @@ struct accelerator_service::state
 
     void count_in_flight_locked(bool start)
     {
-        if (start) {
+        if (start)
+        {
             ++token_in_flight;
             counters.token_requests_in_flight_max = std::max(counters.token_requests_in_flight_max, token_in_flight);
-        } else if (token_in_flight > 0) {
+        }
+        else if (token_in_flight > 0)
+        {
             --token_in_flight;
         }
     }
@@ -660,7 +703,8 @@ service_reply accelerator_service::handle(const service_request& request)
     std::string_view target = request.target;
     std::size_t question = target.find('?');
     std::string_view path = target.substr(0, question);
-    std::string_view query_string = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+    std::string_view query_string =
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
     route r = classify(path);
     const std::string_view method = request.method;
 
@@ -681,14 +725,16 @@ service_reply accelerator_service::handle(const service_request& request)
         return error_reply(404, "no such resource");
 
     // ---- POST /api/v3/token ----
-    if (r.kind == route_kind::token) {
+    if (r.kind == route_kind::token)
+    {
         if (method != "POST")
             return method_not_allowed(method, "POST");
         bool count_here = false;
         {
             std::lock_guard lock(s.mutex);
             ++s.counters.token_requests;
-            if (s.token_failures_left > 0) {
+            if (s.token_failures_left > 0)
+            {
                 --s.token_failures_left;
                 ++s.counters.token_failures_injected;
                 return unavailable(s.faults.retry_after, "token service temporarily unavailable (injected fault)");
@@ -703,7 +749,8 @@ service_reply accelerator_service::handle(const service_request& request)
             bool active;
             ~in_flight_guard()
             {
-                if (active) {
+                if (active)
+                {
                     std::lock_guard lock(st.mutex);
                     st.count_in_flight_locked(false);
                 }
@@ -732,9 +779,12 @@ service_reply accelerator_service::handle(const service_request& request)
         std::uint64_t sequence = 0;
         {
             std::lock_guard lock(s.mutex);
-            if (!accepted) {
+            if (!accepted)
+            {
                 ++s.counters.rejected_credentials;
-            } else {
+            }
+            else
+            {
                 ++s.counters.tokens_issued;
                 sequence = ++s.token_sequence;
             }
@@ -754,9 +804,12 @@ service_reply accelerator_service::handle(const service_request& request)
 
     // ---- everything else under /api/v3 is authenticated ----
     auth_result auth;
-    if (const bearer b = parse_authorization(request.authorization); !b.reason.empty()) {
+    if (const bearer b = parse_authorization(request.authorization); !b.reason.empty())
+    {
         auth.reason = b.reason;
-    } else {
+    }
+    else
+    {
         auto verified = s.verify_cached(b.token);
         if (auto* reason = std::get_if<std::string_view>(&verified))
             auth.reason = *reason;
@@ -770,11 +823,14 @@ service_reply accelerator_service::handle(const service_request& request)
         std::lock_guard lock(s.mutex);
         if (auth.who && auth.who->sequence <= s.revoked_through)
             auth = {std::nullopt, reason_revoked};
-        if (!auth.who) {
+        if (!auth.who)
+        {
             ++s.counters.unauthorized_by_reason[std::string(auth.reason)];
-        } else if (s.faults.fail_fraction > 0.0
-                   && (s.faults.fail_fraction >= 1.0
-                       || std::uniform_real_distribution<double>(0.0, 1.0)(s.rng) < s.faults.fail_fraction)) {
+        }
+        else if (s.faults.fail_fraction > 0.0
+                 && (s.faults.fail_fraction >= 1.0
+                     || std::uniform_real_distribution<double>(0.0, 1.0)(s.rng) < s.faults.fail_fraction))
+        {
             ++s.counters.failures_injected;
             return unavailable(s.faults.retry_after, "service temporarily unavailable (injected fault)");
         }
@@ -784,9 +840,11 @@ service_reply accelerator_service::handle(const service_request& request)
     const principal& who = *auth.who;
     const security_level level = s.level_of(who.user);
 
-    switch (r.kind) {
+    switch (r.kind)
+    {
     case route_kind::project:
-    case route_kind::version: {
+    case route_kind::version:
+    {
         if (method != "GET")
             return method_not_allowed(method, "GET");
         service_reply reply;
@@ -794,7 +852,8 @@ service_reply accelerator_service::handle(const service_request& request)
         return reply;
     }
 
-    case route_kind::jobs: {
+    case route_kind::jobs:
+    {
         if (method != "POST")
             return method_not_allowed(method, "POST");
         if (level == security_level::readonly)
@@ -809,12 +868,14 @@ service_reply accelerator_service::handle(const service_request& request)
         if (command == nullptr || !command->is_string() || command->as_string().empty())
             return error_reply(400, "the job description needs a non-empty string \"command\"");
         spec.command = std::string(command->as_string());
-        for (const auto& [key, value] : *body) {
+        for (const auto& [key, value] : *body)
+        {
             std::string_view name = key;
             if (name == "command" || name == "cmd")
                 continue;
             if (name == "priority" || name == "rundir" || name == "env" || name == "jobname" || name == "resources"
-                || name == "jobclass" || name == "group" || name == "logfile") {
+                || name == "jobclass" || name == "group" || name == "logfile")
+            {
                 if (!set_spec_member(spec, name, value, false))
                     return error_reply(400, "bad value for \"" + std::string(name) + "\"");
             }
@@ -839,7 +900,8 @@ service_reply accelerator_service::handle(const service_request& request)
     }
 
     case route_kind::job:
-    case route_kind::job_field: {
+    case route_kind::job_field:
+    {
         const bool field_route = r.kind == route_kind::job_field;
         if (field_route && method != "GET")
             return method_not_allowed(method, "GET");
@@ -849,10 +911,12 @@ service_reply accelerator_service::handle(const service_request& request)
         std::string id_text = id ? std::to_string(*id) : std::string(r.id.substr(0, 64));
         auto no_such_job = [&] { return error_reply(404, "no such job " + id_text); };
 
-        if (method == "GET") {
+        if (method == "GET")
+        {
             std::optional<std::size_t> field_index;
             std::string field_name;
-            if (field_route) {
+            if (field_route)
+            {
                 auto decoded = percent_decode(r.field, false);
                 field_name = to_valid_utf8(decoded ? std::string_view(*decoded) : r.field);  // echoed
                 field_index = find_field_index(job_store::fields(), field_name);
@@ -868,15 +932,19 @@ service_reply accelerator_service::handle(const service_request& request)
                 row = job_store::row(*j, now);
             }
             table t;
-            if (field_route) {
+            if (field_route)
+            {
                 t.query = "SELECT " + field_name + " FROM jobs WHERE idint==" + id_text;
-                if (!field_index) {
+                if (!field_index)
+                {
                     t.errormsg = "unknown field '" + field_name + "'";
                     return table_reply(200, t);
                 }
                 t.columns.emplace_back(job_store::fields()[*field_index]);
                 t.rows.push_back({std::move(row[*field_index])});
-            } else {
+            }
+            else
+            {
                 t.query = "SELECT * FROM jobs WHERE idint==" + id_text;
                 for (auto name : job_store::fields())
                     t.columns.emplace_back(name);
@@ -891,13 +959,17 @@ service_reply accelerator_service::handle(const service_request& request)
         // Validate the body before looking at the job.
         std::string action;
         std::optional<json::object> patch;
-        if (method == "PUT") {
-            if (request.body.empty()) {
+        if (method == "PUT")
+        {
+            if (request.body.empty())
+            {
                 auto params = parse_form(query_string);
                 const std::string* a = params ? find_field(*params, "action") : nullptr;
                 if (a != nullptr)
                     action = *a;
-            } else {
+            }
+            else
+            {
                 auto body = parse_object(request.body);
                 if (!body)
                     return error_reply(400, "the control request must be a JSON object");
@@ -909,7 +981,9 @@ service_reply accelerator_service::handle(const service_request& request)
                 c = ascii_lower(c);
             if (action != "stop" && action != "suspend" && action != "resume")
                 return error_reply(400, "\"action\" must be stop, suspend or resume");
-        } else if (method == "PATCH") {
+        }
+        else if (method == "PATCH")
+        {
             patch = parse_object(request.body);
             if (!patch)
                 return error_reply(400, "the modification must be a JSON object");
@@ -928,16 +1002,18 @@ service_reply accelerator_service::handle(const service_request& request)
         if (j->user != who.user && level == security_level::user)
             return error_reply(403, "user " + who.user + " may not act on job " + id_text + " of another user");
 
-        if (method == "DELETE") {
+        if (method == "DELETE")
+        {
             s.jobs.forget(*id);
             if (s.journal)
                 s.journal->forgotten(*id, s.clock.wall());
             return json_reply(200, json::object{{"jobid", *id}, {"forgotten", true}});
         }
-        if (method == "PUT") {
-            bool ok = action == "stop" ? s.jobs.stop(*j, now)
-                    : action == "suspend" ? s.jobs.suspend(*j, now)
-                                          : s.jobs.resume(*j, now);
+        if (method == "PUT")
+        {
+            bool ok = action == "stop"      ? s.jobs.stop(*j, now)
+                      : action == "suspend" ? s.jobs.suspend(*j, now)
+                                            : s.jobs.resume(*j, now);
             if (!ok)
                 return error_reply(409, "cannot " + action + " job " + id_text + ": it is "
                                             + std::string(to_string(j->status)));
@@ -946,16 +1022,19 @@ service_reply accelerator_service::handle(const service_request& request)
             return json_reply(200, json::object{{"jobid", *id}, {"action", action}, {"status", to_string(j->status)}});
         }
         json::array modified;
-        for (const auto& [key, value] : *patch) {
+        for (const auto& [key, value] : *patch)
+        {
             set_spec_member(j->spec, key, value, true);
             modified.emplace_back(key);
         }
         if (s.journal)
             s.journal->modified(*id, j->spec, s.clock.wall());
-        return json_reply(200, json::object{{"jobid", *id}, {"status", to_string(j->status)}, {"modified", std::move(modified)}});
+        return json_reply(
+            200, json::object{{"jobid", *id}, {"status", to_string(j->status)}, {"modified", std::move(modified)}});
     }
 
-    case route_kind::query: {
+    case route_kind::query:
+    {
         if (method != "GET")
             return method_not_allowed(method, "GET");
         auto parsed = parse_query_string(query_string);
@@ -963,13 +1042,15 @@ service_reply accelerator_service::handle(const service_request& request)
             return error_reply(400, *e);
         auto& q = std::get<query_request>(parsed);
         // A server-side cap on the rows of one answer, whatever the limit asked for.
-        if (const std::size_t cap = s.params.max_query_rows; cap != 0) {
+        if (const std::size_t cap = s.params.max_query_rows; cap != 0)
+        {
             const auto asked = q.limit.empty() ? std::optional<std::int64_t>(0) : parse_job_id(q.limit);
             if (asked && (*asked == 0 || static_cast<std::uint64_t>(*asked) > cap))
                 q.limit = std::to_string(cap);
         }
         std::vector<std::vector<cell>> rows;
-        if (iequals(q.from, "jobs")) {
+        if (iequals(q.from, "jobs"))
+        {
             std::lock_guard lock(s.mutex);
             auto now = s.clock.steady();
             s.jobs.advance(now);
@@ -1002,8 +1083,7 @@ service_reply accelerator_service::handle(const service_request& request)
 
     case route_kind::other_api:
     case route_kind::token:
-    case route_kind::outside:
-        break;
+    case route_kind::outside: break;
     }
     return error_reply(404, "no such resource");
 }

@@ -105,11 +105,16 @@ void report_exception(const char* where, std::exception_ptr e) noexcept
 {
     if (!e)
         return;
-    try {
+    try
+    {
         std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
+    }
+    catch (const std::exception& ex)
+    {
         std::fprintf(stderr, "vovrest fake_server: %s: %s\n", where, ex.what());
-    } catch (...) {
+    }
+    catch (...)
+    {
         std::fprintf(stderr, "vovrest fake_server: %s: unknown exception\n", where);
     }
 }
@@ -125,7 +130,12 @@ struct log_exceptions
 constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
 
 // What a connection with a deadline is waiting for.
-enum class waiting_for : std::uint8_t { nothing, request, head };
+enum class waiting_for : std::uint8_t
+{
+    nothing,
+    request,
+    head
+};
 
 // One live connection as stop() and the timeout sweep see it. close() must run on executor().
 class connection_base
@@ -149,8 +159,7 @@ public:
     template <class... Args>
     explicit connection(tcp::socket socket, Args&... args)
         : stream(std::move(socket), args...), timer(stream.get_executor())
-    {
-    }
+    {}
 
     asio::any_io_executor executor() override { return stream.get_executor(); }
 
@@ -183,8 +192,8 @@ public:
     }
 
     Stream stream;
-    asio::steady_timer timer;  // latency
-    std::string out;           // the response being written, its capacity kept for the next
+    asio::steady_timer timer;   // latency
+    std::string out;            // the response being written, its capacity kept for the next
     detail::field_arena arena;  // the fields of the request being read
     bool crashed = false;
 };
@@ -285,7 +294,8 @@ void render_response(std::string& out, const detail::service_reply& reply, unsig
     append("\r\nServer: vovrest-fake-server\r\nContent-Type: ");
     append(reply.content_type);
     append("\r\n");
-    for (const auto& [name, value] : reply.headers) {
+    for (const auto& [name, value] : reply.headers)
+    {
         append(name);
         append(": ");
         append(value);
@@ -334,7 +344,7 @@ struct fake_server::impl
     std::optional<asio::steady_timer> revoke_timer;
     bool revoke_stopped = false;  // control strand only
     std::optional<asio::steady_timer> sweep_timer;
-    bool sweep_stopped = false;   // control strand only
+    bool sweep_stopped = false;  // control strand only
     std::optional<ssl::context> tls;
     std::vector<std::thread> threads;
     bool running = false;
@@ -370,8 +380,7 @@ struct fake_server::impl
     template <class Stream>
     static asio::awaitable<void> close_gracefully(connection<Stream>& conn);
     template <class Stream>
-    static asio::awaitable<void> answer_error_and_close(connection<Stream>& conn, unsigned status,
-                                                        std::string body);
+    static asio::awaitable<void> answer_error_and_close(connection<Stream>& conn, unsigned status, std::string body);
 };
 
 void fake_server::impl::make_tls_context()
@@ -380,13 +389,16 @@ void fake_server::impl::make_tls_context()
     tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3
                      | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     std::string pem;
-    if (params.tls.cert_file.empty()) {
+    if (params.tls.cert_file.empty())
+    {
         auto generated = detail::make_self_signed_certificate();
         tls->use_certificate_chain(asio::buffer(generated.certificate));
         tls->use_private_key(asio::buffer(generated.private_key), ssl::context::pem);
         OPENSSL_cleanse(generated.private_key.data(), generated.private_key.size());
         pem = std::move(generated.certificate);
-    } else {
+    }
+    else
+    {
         // A key file left out means the certificate file holds the key too.
         const std::string& key_file = params.tls.key_file.empty() ? params.tls.cert_file : params.tls.key_file;
         tls->use_certificate_chain_file(params.tls.cert_file);
@@ -411,18 +423,22 @@ void fake_server::impl::start()
     ioc = std::make_unique<asio::io_context>(static_cast<int>(params.threads));
     control.emplace(asio::make_strand(*ioc));
     std::uint16_t port = params.port;
-    if (port == 0) {
+    if (port == 0)
+    {
         std::lock_guard lock(mutex);
         port = bound_port;  // a restart listens where the clients know the server
     }
-    try {
+    try
+    {
         const tcp::endpoint endpoint{resolve_listen_host(*ioc, params.listen_host), port};
         acceptor.emplace(*control);
         acceptor->open(endpoint.protocol());
         acceptor->set_option(asio::socket_base::reuse_address(true));
         acceptor->bind(endpoint);
         acceptor->listen(asio::socket_base::max_listen_connections);
-    } catch (...) {
+    }
+    catch (...)
+    {
         acceptor.reset();
         control.reset();
         ioc.reset();
@@ -444,13 +460,18 @@ void fake_server::impl::start()
     asio::co_spawn(*control, sweep_loop(), log_exceptions{"timeout sweep"});
 
     running = true;
-    for (unsigned i = 0; i < params.threads; ++i) {
+    for (unsigned i = 0; i < params.threads; ++i)
+    {
         threads.emplace_back([context = ioc.get()] {
-            for (;;) {
-                try {
+            for (;;)
+            {
+                try
+                {
                     context->run();
                     return;
-                } catch (...) {
+                }
+                catch (...)
+                {
                     report_exception("server thread", std::current_exception());
                 }
             }
@@ -476,7 +497,8 @@ void fake_server::impl::stop(bool crash)
         sweep_stopped = true;
         sweep_timer->cancel();
     });
-    for (auto& c : open) {
+    for (auto& c : open)
+    {
         if (crash)
             asio::post(c->executor(), [c] { c->reset(); });
         else
@@ -543,12 +565,13 @@ asio::any_io_executor fake_server::impl::connection_executor()
 asio::awaitable<void> fake_server::impl::accept_loop()
 {
     asio::steady_timer backoff(*control);
-    for (;;) {
-        auto [ec, socket] = co_await acceptor->async_accept(connection_executor(),
-                                                            asio::as_tuple(asio::use_awaitable));
+    for (;;)
+    {
+        auto [ec, socket] = co_await acceptor->async_accept(connection_executor(), asio::as_tuple(asio::use_awaitable));
         if (!acceptor->is_open() || ec == asio::error::operation_aborted)
             co_return;
-        if (ec) {
+        if (ec)
+        {
             // Out of descriptors and the like: try again a little later rather than spin.
             backoff.expires_after(std::chrono::milliseconds(10));
             co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -561,7 +584,8 @@ asio::awaitable<void> fake_server::impl::accept_loop()
 
 asio::awaitable<void> fake_server::impl::revoke_loop()
 {
-    for (;;) {
+    for (;;)
+    {
         const auto period = current_faults().revoke_every;
         if (period > std::chrono::milliseconds::zero())
             revoke_timer->expires_after(period);
@@ -587,7 +611,8 @@ asio::awaitable<void> fake_server::impl::sweep_loop()
         co_return;  // no timeout
     const auto period = std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
     std::vector<std::shared_ptr<connection_base>> due;
-    for (;;) {
+    for (;;)
+    {
         sweep_timer->expires_after(period);
         co_await sweep_timer->async_wait(asio::as_tuple(asio::use_awaitable));
         if (sweep_stopped)
@@ -621,7 +646,8 @@ void fake_server::impl::set_deadline(connection_base& c, waiting_for what, std::
 {
     c.waiting = what;
     std::int64_t deadline = no_deadline;
-    if (what != waiting_for::nothing && timeout > std::chrono::milliseconds::zero()) {
+    if (what != waiting_for::nothing && timeout > std::chrono::milliseconds::zero())
+    {
         const auto now = std::chrono::steady_clock::now();
         // A timeout beyond the clock's range (centuries) is no deadline rather than an overflow.
         const auto room =
@@ -646,7 +672,8 @@ void fake_server::impl::start_connection(tcp::socket socket)
     // Only this strand adds connections, so the check and the increment cannot interleave
     // with another accept; a connection ending meanwhile only makes room.
     const auto cap = connection_cap();
-    if (cap != 0 && open_connections.load() >= cap) {
+    if (cap != 0 && open_connections.load() >= cap)
+    {
         counters.connections_refused_over_cap.fetch_add(1);
         counters.connections_dropped.fetch_add(1);
         boost::system::error_code ignored;
@@ -679,12 +706,14 @@ void fake_server::impl::forget(const std::shared_ptr<connection_base>& c)
 
 detail::service_reply fake_server::impl::control_reply(http::verb method, std::string_view path)
 {
-    if (path == "/__fake/stats") {
+    if (path == "/__fake/stats")
+    {
         if (method != http::verb::get)
             return json_reply(405, R"({"error":"method not allowed"})");
         return json_reply(200, detail::to_json(stats()));
     }
-    if (path == "/__fake/revoke") {
+    if (path == "/__fake/revoke")
+    {
         if (method != http::verb::post)
             return json_reply(405, R"({"error":"method not allowed"})");
         service.revoke_all_tokens();
@@ -706,11 +735,14 @@ asio::awaitable<bool> fake_server::impl::pause(connection<Stream>& conn, std::ch
 template <class Stream>
 asio::awaitable<void> fake_server::impl::close_gracefully(connection<Stream>& conn)
 {
-    if constexpr (is_tls<Stream>) {
+    if constexpr (is_tls<Stream>)
+    {
         // close_notify, then wait a little for the client's (it may never come).
         beast::get_lowest_layer(conn.stream).expires_after(shutdown_timeout);
         co_await conn.stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
-    } else {
+    }
+    else
+    {
         boost::system::error_code ignored;
         conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
@@ -719,26 +751,31 @@ asio::awaitable<void> fake_server::impl::close_gracefully(connection<Stream>& co
 
 template <class Stream>
 asio::awaitable<void> fake_server::impl::answer_error_and_close(connection<Stream>& conn, unsigned status,
-                                                                 std::string body)
+                                                                std::string body)
 {
     render_response(conn.out, json_reply(status, std::move(body)), 11, false);
     auto [ec, n] = co_await asio::async_write(conn.io(), asio::buffer(conn.out), asio::as_tuple(asio::use_awaitable));
-    if (ec || conn.closed) {
+    if (ec || conn.closed)
+    {
         conn.close();
         co_return;
     }
-    if constexpr (is_tls<Stream>) {
+    if constexpr (is_tls<Stream>)
+    {
         conn.close();
-    } else {
+    }
+    else
+    {
         auto& socket = conn.stream;
         boost::system::error_code ignored;
         socket.socket().shutdown(tcp::socket::shutdown_send, ignored);
         socket.expires_after(linger_timeout);
         std::array<char, 16 * 1024> sink;
         std::size_t total = 0;
-        while (total < linger_max_bytes) {
-            auto [read_ec, read] = co_await socket.async_read_some(asio::buffer(sink),
-                                                                   asio::as_tuple(asio::use_awaitable));
+        while (total < linger_max_bytes)
+        {
+            auto [read_ec, read] =
+                co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
             if (read_ec || conn.closed)
                 break;
             total += read;
@@ -757,11 +794,12 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         ~registration() { self->forget(conn); }
     } const registered{self, conn};
 
-    if constexpr (is_tls<Stream>) {
+    if constexpr (is_tls<Stream>)
+    {
         auto& lowest = beast::get_lowest_layer(conn->stream);
         lowest.expires_after(handshake_timeout);
-        auto [ec] = co_await conn->stream.async_handshake(ssl::stream_base::server,
-                                                          asio::as_tuple(asio::use_awaitable));
+        auto [ec] =
+            co_await conn->stream.async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
         lowest.expires_never();
         if (ec || conn->closed)
             co_return;
@@ -770,8 +808,10 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
     beast::flat_buffer buffer;
     // The first request's head is due header_timeout after accept (after the handshake).
     set_deadline(*conn, waiting_for::head, self->params.header_timeout);
-    for (bool first = true;; first = false) {
-        if (buffer.size() == 0) {
+    for (bool first = true;; first = false)
+    {
+        if (buffer.size() == 0)
+        {
             // Between requests: the first byte of the next one is due idle_timeout from now.
             if (!first)
                 set_deadline(*conn, waiting_for::request, self->params.idle_timeout);
@@ -787,42 +827,49 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         detail::limit_request(parser, self->params.max_body_bytes);
         // The head is usually whole in the buffer already: parsed there, no read operation.
         boost::system::error_code ec = detail::parse_buffered_head(parser, buffer);
-        if (!ec && !parser.is_header_done()) {
+        if (!ec && !parser.is_header_done())
+        {
             // Its first byte has just come: the rest of the head is due header_timeout from now.
             if (!first)
                 set_deadline(*conn, waiting_for::head, self->params.header_timeout);
-            auto [header_ec, header_bytes] = co_await http::async_read_header(conn->io(), buffer, parser,
-                                                                              asio::as_tuple(asio::use_awaitable));
+            auto [header_ec, header_bytes] =
+                co_await http::async_read_header(conn->io(), buffer, parser, asio::as_tuple(asio::use_awaitable));
             ec = header_ec;
         }
         set_deadline(*conn, waiting_for::nothing, {});
-        if (!ec && !conn->closed && !parser.is_done()) {
-            if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        if (!ec && !conn->closed && !parser.is_done())
+        {
+            if (beast::iequals(parser.get()[http::field::expect], "100-continue"))
+            {
                 http::response<http::empty_body> go_on{http::status::continue_, 11};
-                auto [continue_ec, n] = co_await http::async_write(conn->io(), go_on,
-                                                                   asio::as_tuple(asio::use_awaitable));
+                auto [continue_ec, n] =
+                    co_await http::async_write(conn->io(), go_on, asio::as_tuple(asio::use_awaitable));
                 ec = continue_ec;
             }
-            if (!ec && !conn->closed) {
-                auto [body_ec, body_bytes] = co_await http::async_read(conn->io(), buffer, parser,
-                                                                       asio::as_tuple(asio::use_awaitable));
+            if (!ec && !conn->closed)
+            {
+                auto [body_ec, body_bytes] =
+                    co_await http::async_read(conn->io(), buffer, parser, asio::as_tuple(asio::use_awaitable));
                 ec = body_ec;
             }
         }
         if (conn->closed)
             co_return;
-        if (ec == http::error::body_limit) {
+        if (ec == http::error::body_limit)
+        {
             co_await answer_error_and_close(*conn, 413,
                                             R"({"error":"request body larger than )"
                                                 + std::to_string(self->params.max_body_bytes) + R"( bytes"})");
             co_return;
         }
-        if (ec == http::error::header_limit) {
+        if (ec == http::error::header_limit)
+        {
             co_await answer_error_and_close(*conn, 431, R"({"error":"request header too large"})");
             co_return;
         }
         if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()
-            && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            && ec != http::error::end_of_stream && ec != http::error::partial_message)
+        {
             co_await answer_error_and_close(*conn, 400, R"({"error":"malformed HTTP request"})");
             co_return;
         }
@@ -834,14 +881,16 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         const std::string_view path = target.substr(0, target.find('?'));
         const unsigned version = request.version();
 
-        if (path.starts_with("/__fake/")) {
+        if (path.starts_with("/__fake/"))
+        {
             const bool keep_alive = request.keep_alive();
             render_response(conn->out, self->control_reply(request.method(), path), version, keep_alive);
-            auto [write_ec, n] = co_await asio::async_write(conn->io(), asio::buffer(conn->out),
-                                                            asio::as_tuple(asio::use_awaitable));
+            auto [write_ec, n] =
+                co_await asio::async_write(conn->io(), asio::buffer(conn->out), asio::as_tuple(asio::use_awaitable));
             if (write_ec || conn->closed)
                 co_return;
-            if (!keep_alive) {
+            if (!keep_alive)
+            {
                 co_await close_gracefully(*conn);
                 co_return;
             }
@@ -868,20 +917,23 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         // The form body may hold a password.
         if (is_token)
             OPENSSL_cleanse(request.body().data(), request.body().size());
-        if (faults.answer_delay > std::chrono::milliseconds::zero() && !co_await pause(*conn, faults.answer_delay)) {
+        if (faults.answer_delay > std::chrono::milliseconds::zero() && !co_await pause(*conn, faults.answer_delay))
+        {
             if (conn->crashed)
                 self->counters.answers_lost_to_crash.fetch_add(1);
             co_return;
         }
 
-        if (self->dice.roll(faults.drop_before_response_fraction)) {
+        if (self->dice.roll(faults.drop_before_response_fraction))
+        {
             self->counters.drops_before_response.fetch_add(1);
             self->counters.connections_dropped.fetch_add(1);
             conn->close();
             co_return;
         }
         bool keep_alive = request.keep_alive();
-        if (self->dice.roll(faults.close_fraction)) {
+        if (self->dice.roll(faults.close_fraction))
+        {
             self->counters.closes_announced.fetch_add(1);
             self->counters.connections_dropped.fetch_add(1);
             keep_alive = false;
@@ -889,17 +941,19 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         const bool silent_close = keep_alive && self->dice.roll(faults.silent_close_fraction);
 
         render_response(conn->out, reply, version, keep_alive);
-        auto [write_ec, n] = co_await asio::async_write(conn->io(), asio::buffer(conn->out),
-                                                        asio::as_tuple(asio::use_awaitable));
+        auto [write_ec, n] =
+            co_await asio::async_write(conn->io(), asio::buffer(conn->out), asio::as_tuple(asio::use_awaitable));
         if (write_ec || conn->closed)
             co_return;
-        if (silent_close) {
+        if (silent_close)
+        {
             self->counters.silent_closes.fetch_add(1);
             self->counters.connections_dropped.fetch_add(1);
             conn->close();
             co_return;
         }
-        if (!keep_alive) {
+        if (!keep_alive)
+        {
             co_await close_gracefully(*conn);
             co_return;
         }

@@ -24,23 +24,25 @@ public:
     void* allocate(std::size_t bytes, std::size_t align)
     {
         const std::size_t start = (used_ + align - 1) / align * align;
-        if (align <= alignof(std::max_align_t) && start + bytes <= capacity) {
+        if (align <= alignof(std::max_align_t) && start + bytes <= capacity)
+        {
             used_ = start + bytes;
             ++live_;
             return storage_.data() + start;
         }
-        return ::operator new(bytes, std::align_val_t{align});
+        return ::operator new (bytes, std::align_val_t{align});
     }
 
     void deallocate(void* p, std::size_t bytes, std::size_t align) noexcept
     {
-        if (owns(p)) {
+        if (owns(p))
+        {
             if (--live_ == 0)
                 used_ = 0;
             return;
         }
         (void)bytes;  // clang (no -fsized-deallocation) has no sized, aligned operator delete
-        ::operator delete(p, std::align_val_t{align});
+        ::operator delete (p, std::align_val_t{align});
     }
 
     bool owns(const void* p) const noexcept
@@ -67,8 +69,7 @@ public:
     explicit arena_allocator(field_arena& arena) noexcept : arena_(&arena) {}
     template <class U>
     arena_allocator(const arena_allocator<U>& other) noexcept : arena_(other.arena())
-    {
-    }
+    {}
 
     T* allocate(std::size_t n) { return static_cast<T*>(arena_->allocate(n * sizeof(T), alignof(T))); }
     void deallocate(T* p, std::size_t n) noexcept { arena_->deallocate(p, n * sizeof(T), alignof(T)); }

@@ -8,13 +8,19 @@ namespace {
 
 int hex_value(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -22,9 +28,11 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
         char c = text[i];
-        if (c == '%') {
+        if (c == '%')
+        {
             if (text.size() - i < 3)
                 return std::nullopt;
             int hi = hex_value(text[i + 1]);
@@ -33,9 +41,13 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
                 return std::nullopt;
             out.push_back(static_cast<char>(hi * 16 + lo));
             i += 2;
-        } else if (c == '+' && plus_is_space) {
+        }
+        else if (c == '+' && plus_is_space)
+        {
             out.push_back(' ');
-        } else {
+        }
+        else
+        {
             out.push_back(c);
         }
     }
@@ -45,7 +57,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 std::optional<form_fields> parse_form(std::string_view body)
 {
     form_fields fields;
-    while (!body.empty()) {
+    while (!body.empty())
+    {
         std::size_t amp = body.find('&');
         std::string_view pair = body.substr(0, amp);
         body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
@@ -54,7 +67,8 @@ std::optional<form_fields> parse_form(std::string_view body)
         std::size_t eq = pair.find('=');
         auto name = percent_decode(pair.substr(0, eq), true);
         auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-        if (!name || !value) {
+        if (!name || !value)
+        {
             wipe(fields);
             if (value)
                 OPENSSL_cleanse(value->data(), value->size());

@@ -22,9 +22,9 @@ std::int64_t to_millis(job_journal::wall_time t)
 json::object spec_object(const job_spec& spec)
 {
     return json::object{
-        {"command", spec.command}, {"rundir", spec.rundir},       {"env", spec.env},
-        {"jobname", spec.jobname}, {"resources", spec.resources}, {"priority", spec.priority},
-        {"jobclass", spec.jobclass}, {"group", spec.group},       {"logfile", spec.logfile},
+        {"command", spec.command},   {"rundir", spec.rundir},       {"env", spec.env},
+        {"jobname", spec.jobname},   {"resources", spec.resources}, {"priority", spec.priority},
+        {"jobclass", spec.jobclass}, {"group", spec.group},         {"logfile", spec.logfile},
     };
 }
 
@@ -88,7 +88,8 @@ job_journal::job_journal(const std::string& path, job_store& store, steady_time 
         if (op == nullptr || !op->is_string() || id == nullptr || !id->is_int64() || at == nullptr || !at->is_int64())
             throw corrupt(path, n + 1, "a record needs op, id and at_ms");
         const auto wall = wall_time(std::chrono::milliseconds(at->as_int64()));
-        const auto steady = steady_now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(wall_now - wall);
+        const auto steady =
+            steady_now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(wall_now - wall);
         store.advance(steady);
         const std::string_view what = op->as_string();
         if (what == "submit")
@@ -156,7 +157,8 @@ void job_journal::controlled(std::int64_t id, std::string_view action, wall_time
 
 void job_journal::modified(std::int64_t id, const job_spec& spec, wall_time when)
 {
-    append(json::serialize(json::object{{"op", "spec"}, {"id", id}, {"at_ms", to_millis(when)}, {"spec", spec_object(spec)}}));
+    append(json::serialize(
+        json::object{{"op", "spec"}, {"id", id}, {"at_ms", to_millis(when)}, {"spec", spec_object(spec)}}));
 }
 
 void job_journal::forgotten(std::int64_t id, wall_time when)

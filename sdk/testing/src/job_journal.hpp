@@ -32,8 +32,7 @@ public:
     // Opens `path` (created if absent) and replays it into `store`, whose clocks read
     // steady_now / wall_now at this moment. Throws std::runtime_error for a file that cannot be
     // opened or read (a line that is not a record, an id out of sequence).
-    job_journal(const std::string& path, job_store& store, steady_time steady_now, wall_time wall_now,
-                replayed& out);
+    job_journal(const std::string& path, job_store& store, steady_time steady_now, wall_time wall_now, replayed& out);
     ~job_journal();
     job_journal(const job_journal&) = delete;
     job_journal& operator=(const job_journal&) = delete;

@@ -12,14 +12,18 @@ bool is_word_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // The failure rule: a command fails when one of its words (runs of [A-Za-z0-9_]) is "fail" or
 // "false", in any case: "/bin/false", "run --fail", "FAIL now"; not "failover" or "false_alarm".
 bool command_fails(std::string_view command)
 {
     std::size_t i = 0;
-    while (i < command.size()) {
+    while (i < command.size())
+    {
         while (i < command.size() && !is_word_char(command[i]))
             ++i;
         std::size_t begin = i;
@@ -41,16 +45,17 @@ std::int64_t wall_seconds(const job& j, std::chrono::steady_clock::time_point t)
 }
 
 constexpr std::array<std::string_view, job_store::field_count> job_field_names = {
-    "id", "idint", "jobname", "user", "command", "rundir", "env", "status", "host", "priority",
-    "jobclass", "group", "logfile", "resources", "submittime", "starttime", "endtime", "duration",
-    "exitstatus",
+    "id",         "idint",     "jobname",  "user",     "command",    "rundir",  "env",
+    "status",     "host",      "priority", "jobclass", "group",      "logfile", "resources",
+    "submittime", "starttime", "endtime",  "duration", "exitstatus",
 };
 
 }  // namespace
 
 std::string_view to_string(job_status status)
 {
-    switch (status) {
+    switch (status)
+    {
     case job_status::scheduled: return "SCHEDULED";
     case job_status::running: return "RUNNING";
     case job_status::suspended: return "SUSPENDED";
@@ -95,14 +100,16 @@ void job_store::finish(job& j, steady_time when)
 
 void job_store::advance(steady_time now)
 {
-    while (!events_.empty() && events_.top().when <= now) {
+    while (!events_.empty() && events_.top().when <= now)
+    {
         event e = events_.top();
         events_.pop();
         auto it = jobs_.find(e.id);
         if (it == jobs_.end() || it->second.generation != e.generation)
             continue;  // forgotten, or its schedule changed since
         job& j = it->second;
-        switch (j.status) {
+        switch (j.status)
+        {
         case job_status::scheduled:
             j.status = job_status::running;
             j.started = e.when;
@@ -117,8 +124,7 @@ void job_store::advance(steady_time now)
         case job_status::failed:
             jobs_.erase(it);  // the forget event
             break;
-        case job_status::suspended:
-            break;  // no event is pending while suspended
+        case job_status::suspended: break;  // no event is pending while suspended
         }
     }
 }
@@ -147,9 +153,9 @@ bool job_store::stop(job& j, steady_time now)
 
 bool job_store::suspend(job& j, steady_time now)
 {
-    switch (j.status) {
-    case job_status::suspended:
-        return true;
+    switch (j.status)
+    {
+    case job_status::suspended: return true;
     case job_status::scheduled:
     case job_status::running:
         j.status_before_suspend = j.status;
@@ -158,25 +164,23 @@ bool job_store::suspend(job& j, steady_time now)
         ++j.generation;
         return true;
     case job_status::valid:
-    case job_status::failed:
-        break;
+    case job_status::failed: break;
     }
     return false;
 }
 
 bool job_store::resume(job& j, steady_time now)
 {
-    switch (j.status) {
+    switch (j.status)
+    {
     case job_status::suspended:
         j.status = j.status_before_suspend;
         schedule(j, now + j.remaining);
         return true;
     case job_status::scheduled:
-    case job_status::running:
-        return true;
+    case job_status::running: return true;
     case job_status::valid:
-    case job_status::failed:
-        break;
+    case job_status::failed: break;
     }
     return false;
 }

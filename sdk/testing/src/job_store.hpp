@@ -20,7 +20,14 @@
 
 namespace vovrest::testing::detail {
 
-enum class job_status { scheduled, running, suspended, valid, failed };
+enum class job_status
+{
+    scheduled,
+    running,
+    suspended,
+    valid,
+    failed
+};
 
 std::string_view to_string(job_status status);
 
@@ -54,9 +61,9 @@ struct job
     steady_time submitted;
     std::optional<steady_time> started;
     std::optional<steady_time> ended;
-    steady_time deadline;                        // end of the current timed phase
+    steady_time deadline;                             // end of the current timed phase
     std::chrono::steady_clock::duration remaining{};  // of that phase, while suspended
-    std::uint64_t generation = 0;                // invalidates its pending events
+    std::uint64_t generation = 0;                     // invalidates its pending events
 };
 
 class job_store

@@ -18,13 +18,13 @@ namespace {
 
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-
 std::string hmac_sha256(std::string_view data, std::span<const unsigned char> key)
 {
     std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
     unsigned int out_len = 0;
     if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &out_len) == nullptr)
+             reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &out_len)
+        == nullptr)
         throw std::runtime_error("HMAC-SHA256 failed");
     return std::string(reinterpret_cast<const char*>(out.data()), out_len);
 }
@@ -49,7 +49,8 @@ std::string base64url_encode(std::string_view bytes)
     out.reserve((bytes.size() * 4 + 2) / 3);
     std::size_t i = 0;
     auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
-    for (; i + 3 <= bytes.size(); i += 3) {
+    for (; i + 3 <= bytes.size(); i += 3)
+    {
         unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
         out.push_back(alphabet[(n >> 18) & 63]);
         out.push_back(alphabet[(n >> 12) & 63]);
@@ -57,11 +58,14 @@ std::string base64url_encode(std::string_view bytes)
         out.push_back(alphabet[n & 63]);
     }
     std::size_t rest = bytes.size() - i;
-    if (rest == 1) {
+    if (rest == 1)
+    {
         unsigned n = byte(i) << 16;
         out.push_back(alphabet[(n >> 18) & 63]);
         out.push_back(alphabet[(n >> 12) & 63]);
-    } else if (rest == 2) {
+    }
+    else if (rest == 2)
+    {
         unsigned n = (byte(i) << 16) | (byte(i + 1) << 8);
         out.push_back(alphabet[(n >> 18) & 63]);
         out.push_back(alphabet[(n >> 12) & 63]);
@@ -112,8 +116,7 @@ std::variant<boost::json::object, jwt_error> jwt_verify_hs256(std::string_view t
         return jwt_error::signature;
 
     std::string expected = hmac_sha256(token.substr(0, second), key);
-    if (signature->size() != expected.size()
-        || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
+    if (signature->size() != expected.size() || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
         return jwt_error::signature;
     return std::move(*payload);
 }

@@ -19,7 +19,8 @@ std::optional<std::string> base64url_decode(std::string_view text);
 // header.payload.signature with the header {"alg":"HS256","typ":"JWT"}.
 std::string jwt_sign_hs256(const boost::json::object& payload, std::span<const unsigned char> key);
 
-enum class jwt_error {
+enum class jwt_error
+{
     malformed,  // not three base64url parts, or a part that is not a JSON object
     signature,  // well formed, but not signed with this key by HS256
 };

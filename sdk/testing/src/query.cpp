@@ -14,7 +14,10 @@ namespace {
 
 using vovrest::detail::iequals;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string_view trim(std::string_view s)
 {
@@ -40,7 +43,8 @@ std::optional<std::int64_t> parse_int(std::string_view s)
 std::vector<std::string_view> split_commas(std::string_view s)
 {
     std::vector<std::string_view> parts;
-    while (true) {
+    while (true)
+    {
         std::size_t comma = s.find(',');
         parts.push_back(trim(s.substr(0, comma)));
         if (comma == std::string_view::npos)
@@ -52,9 +56,28 @@ std::vector<std::string_view> split_commas(std::string_view s)
 
 // ---- the selection rule ----
 
-enum class op { eq, ne, lt, le, gt, ge, contains };
+enum class op
+{
+    eq,
+    ne,
+    lt,
+    le,
+    gt,
+    ge,
+    contains
+};
 
-enum class token_kind { word, quoted, op, and_, or_, lparen, rparen, end };
+enum class token_kind
+{
+    word,
+    quoted,
+    op,
+    and_,
+    or_,
+    lparen,
+    rparen,
+    end
+};
 
 struct token
 {
@@ -65,12 +88,20 @@ struct token
 
 bool is_special(char c)
 {
-    switch (c) {
-    case '=': case '!': case '<': case '>': case '~': case '&': case '|': case '(': case ')':
-    case '"': case '\'':
-        return true;
-    default:
-        return is_space(c);
+    switch (c)
+    {
+    case '=':
+    case '!':
+    case '<':
+    case '>':
+    case '~':
+    case '&':
+    case '|':
+    case '(':
+    case ')':
+    case '"':
+    case '\'': return true;
+    default: return is_space(c);
     }
 }
 
@@ -80,38 +111,58 @@ std::variant<std::vector<token>, std::string> tokenize(std::string_view s)
     std::vector<token> out;
     std::size_t i = 0;
     auto two = [&](std::string_view t) { return s.substr(i, 2) == t; };
-    while (i < s.size()) {
+    while (i < s.size())
+    {
         char c = s[i];
-        if (is_space(c)) {
+        if (is_space(c))
+        {
             ++i;
-        } else if (two("&&")) {
+        }
+        else if (two("&&"))
+        {
             out.push_back({token_kind::and_, "&&"});
             i += 2;
-        } else if (two("||")) {
+        }
+        else if (two("||"))
+        {
             out.push_back({token_kind::or_, "||"});
             i += 2;
-        } else if (c == '(' || c == ')') {
+        }
+        else if (c == '(' || c == ')')
+        {
             out.push_back({c == '(' ? token_kind::lparen : token_kind::rparen, std::string(1, c)});
             ++i;
-        } else if (two("==") || two("!=") || two("<=") || two(">=")) {
+        }
+        else if (two("==") || two("!=") || two("<=") || two(">="))
+        {
             op o = two("==") ? op::eq : two("!=") ? op::ne : two("<=") ? op::le : op::ge;
             out.push_back({token_kind::op, std::string(s.substr(i, 2)), o});
             i += 2;
-        } else if (c == '=' || c == '<' || c == '>' || c == '~') {
+        }
+        else if (c == '=' || c == '<' || c == '>' || c == '~')
+        {
             op o = c == '=' ? op::eq : c == '<' ? op::lt : c == '>' ? op::gt : op::contains;
             out.push_back({token_kind::op, std::string(1, c), o});
             ++i;
-        } else if (c == '"' || c == '\'') {
+        }
+        else if (c == '"' || c == '\'')
+        {
             std::string text;
             std::size_t j = i + 1;
             bool closed = false;
-            for (; j < s.size(); ++j) {
-                if (s[j] == '\\' && j + 1 < s.size() && (s[j + 1] == c || s[j + 1] == '\\')) {
+            for (; j < s.size(); ++j)
+            {
+                if (s[j] == '\\' && j + 1 < s.size() && (s[j + 1] == c || s[j + 1] == '\\'))
+                {
                     text += s[++j];
-                } else if (s[j] == c) {
+                }
+                else if (s[j] == c)
+                {
                     closed = true;
                     break;
-                } else {
+                }
+                else
+                {
                     text += s[j];
                 }
             }
@@ -119,9 +170,13 @@ std::variant<std::vector<token>, std::string> tokenize(std::string_view s)
                 return std::string("unterminated quoted value in selection rule");
             out.push_back({token_kind::quoted, std::move(text)});
             i = j + 1;
-        } else if (c == '!' || c == '&' || c == '|') {
+        }
+        else if (c == '!' || c == '&' || c == '|')
+        {
             return "unexpected '" + std::string(1, c) + "' in selection rule";
-        } else {
+        }
+        else
+        {
             std::size_t j = i;
             while (j < s.size() && !is_special(s[j]))
                 ++j;
@@ -137,7 +192,12 @@ std::variant<std::vector<token>, std::string> tokenize(std::string_view s)
 
 struct selection_rule::node
 {
-    enum class kind { compare, all_of, any_of } what = kind::compare;
+    enum class kind
+    {
+        compare,
+        all_of,
+        any_of
+    } what = kind::compare;
     // compare
     std::size_t field = 0;
     op oper = op::eq;
@@ -148,26 +208,30 @@ struct selection_rule::node
 
     bool matches(const std::vector<cell>& row) const
     {
-        switch (what) {
+        switch (what)
+        {
         case kind::all_of:
             return std::all_of(children.begin(), children.end(), [&](const auto& c) { return c->matches(row); });
         case kind::any_of:
             return std::any_of(children.begin(), children.end(), [&](const auto& c) { return c->matches(row); });
-        case kind::compare:
-            break;
+        case kind::compare: break;
         }
         const cell& c = row.at(field);
         int cmp = 0;
-        if (const auto* i = std::get_if<std::int64_t>(&c); i != nullptr && number) {
+        if (const auto* i = std::get_if<std::int64_t>(&c); i != nullptr && number)
+        {
             cmp = *i < *number ? -1 : *i > *number ? 1 : 0;
-        } else {
+        }
+        else
+        {
             std::string text = to_string(c);
             if (oper == op::contains)
                 return text.find(value) != std::string::npos;
             int r = text.compare(value);
             cmp = r < 0 ? -1 : r > 0 ? 1 : 0;
         }
-        switch (oper) {
+        switch (oper)
+        {
         case op::eq: return cmp == 0;
         case op::ne: return cmp != 0;
         case op::lt: return cmp < 0;
@@ -189,7 +253,8 @@ class rule_parser
 {
 public:
     rule_parser(std::vector<token> tokens, std::span<const std::string_view> fields)
-        : tokens_(std::move(tokens)), fields_(fields) {}
+        : tokens_(std::move(tokens)), fields_(fields)
+    {}
 
     parse_result parse_all()
     {
@@ -207,7 +272,8 @@ private:
     {
         auto node = std::make_shared<selection_rule::node>();
         node->what = selection_rule::node::kind::any_of;
-        while (true) {
+        while (true)
+        {
             auto r = parse_and();
             if (auto* e = std::get_if<std::string>(&r))
                 return std::move(*e);
@@ -225,7 +291,8 @@ private:
     {
         auto node = std::make_shared<selection_rule::node>();
         node->what = selection_rule::node::kind::all_of;
-        while (true) {
+        while (true)
+        {
             auto r = parse_primary();
             if (auto* e = std::get_if<std::string>(&r))
                 return std::move(*e);
@@ -243,7 +310,8 @@ private:
     parse_result parse_primary()
     {
         const token& t = next();
-        if (t.kind == token_kind::lparen) {
+        if (t.kind == token_kind::lparen)
+        {
             if (depth_ == selection_rule::max_nesting)
                 return "selection rule nested deeper than " + std::to_string(selection_rule::max_nesting)
                        + " parentheses";
@@ -287,7 +355,8 @@ int compare_cells(const cell& a, const cell& b)
 {
     if (a.index() != b.index())
         return a.index() < b.index() ? -1 : 1;  // integers before strings
-    if (const auto* i = std::get_if<std::int64_t>(&a)) {
+    if (const auto* i = std::get_if<std::int64_t>(&a))
+    {
         std::int64_t j = std::get<std::int64_t>(b);
         return *i < j ? -1 : *i > j ? 1 : 0;
     }
@@ -307,7 +376,8 @@ std::variant<std::vector<order_key>, std::string> parse_order(std::string_view t
     std::vector<order_key> keys;
     if (trim(text).empty())
         return keys;
-    for (std::string_view part : split_commas(text)) {
+    for (std::string_view part : split_commas(text))
+    {
         std::size_t space = part.find_first_of(" \t");
         std::string_view name = part.substr(0, space);
         std::string_view direction = space == std::string_view::npos ? std::string_view{} : trim(part.substr(space));
@@ -362,10 +432,11 @@ std::variant<query_request, std::string> parse_query_string(std::string_view enc
     if (!fields)
         return std::string("bad percent-encoding in the query string");
     query_request request;
-    for (const auto& [name, value] : *fields) {
+    for (const auto& [name, value] : *fields)
+    {
         std::string v(trim(value));
-        const bool known = name == "select" || name == "from" || name == "where" || name == "order"
-                        || name == "orderby" || name == "limit" || name == "format";
+        const bool known = name == "select" || name == "from" || name == "where" || name == "order" || name == "orderby"
+                           || name == "limit" || name == "format";
         if (known && !is_valid_utf8(v))
             return "the query parameter " + name + " is not valid UTF-8";  // it would be echoed
         if (name == "select")
@@ -378,7 +449,8 @@ std::variant<query_request, std::string> parse_query_string(std::string_view enc
             request.order = v;
         else if (name == "limit")
             request.limit = v;
-        else if (name == "format") {
+        else if (name == "format")
+        {
             if (v.empty() || iequals(v, "json"))
                 request.format = query_format::json;
             else if (iequals(v, "csv"))
@@ -404,8 +476,8 @@ std::string echo(const query_request& request)
     return out;
 }
 
-table run_query(const query_request& request, std::string_view source,
-                std::span<const std::string_view> fields, std::vector<std::vector<cell>> rows)
+table run_query(const query_request& request, std::string_view source, std::span<const std::string_view> fields,
+                std::vector<std::vector<cell>> rows)
 {
     table out;
     out.query = echo(request);
@@ -419,11 +491,15 @@ table run_query(const query_request& request, std::string_view source,
         return fail("unknown table '" + request.from + "'");
 
     std::vector<std::size_t> selected;
-    if (trim(request.select) == "*") {
+    if (trim(request.select) == "*")
+    {
         for (std::size_t i = 0; i < fields.size(); ++i)
             selected.push_back(i);
-    } else {
-        for (std::string_view name : split_commas(request.select)) {
+    }
+    else
+    {
+        for (std::string_view name : split_commas(request.select))
+        {
             auto index = find_field_index(fields, name);
             if (!index)
                 return fail("unknown field '" + std::string(name) + "'");
@@ -440,7 +516,8 @@ table run_query(const query_request& request, std::string_view source,
     if (auto* e = std::get_if<std::string>(&order))
         return fail(std::move(*e));
     std::optional<std::size_t> limit;
-    if (!request.limit.empty()) {
+    if (!request.limit.empty())
+    {
         auto n = parse_int(request.limit);
         if (!n || *n < 0)
             return fail("bad limit '" + request.limit + "'");
@@ -451,9 +528,11 @@ table run_query(const query_request& request, std::string_view source,
     const auto& matcher = std::get<selection_rule>(rule);
     std::erase_if(rows, [&](const auto& row) { return !matcher.matches(row); });
     const auto& keys = std::get<std::vector<order_key>>(order);
-    if (!keys.empty()) {
+    if (!keys.empty())
+    {
         std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
-            for (const auto& key : keys) {
+            for (const auto& key : keys)
+            {
                 int c = compare_cells(a[key.field], b[key.field]);
                 if (c != 0)
                     return key.descending ? c > 0 : c < 0;
@@ -465,7 +544,8 @@ table run_query(const query_request& request, std::string_view source,
         rows.resize(*limit);
 
     out.rows.reserve(rows.size());
-    for (auto& row : rows) {
+    for (auto& row : rows)
+    {
         std::vector<cell> r;
         r.reserve(selected.size());
         for (std::size_t i : selected)

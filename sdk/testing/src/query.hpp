@@ -16,16 +16,21 @@
 
 namespace vovrest::testing::detail {
 
-enum class query_format { json, csv, csv_noheader };
+enum class query_format
+{
+    json,
+    csv,
+    csv_noheader
+};
 
 // The decoded parameters, as written by the caller (whitespace trimmed).
 struct query_request
 {
     std::string select = "*";  // "*" or "a,b,c"
     std::string from = "jobs";
-    std::string where;         // a selection rule; empty: every row
-    std::string order;         // "field [ASC|DESC][, ...]"
-    std::string limit;         // digits; empty or 0: no limit
+    std::string where;  // a selection rule; empty: every row
+    std::string order;  // "field [ASC|DESC][, ...]"
+    std::string limit;  // digits; empty or 0: no limit
     query_format format = query_format::json;
 };
 
@@ -65,7 +70,7 @@ std::optional<std::size_t> find_field_index(std::span<const std::string_view> fi
 // Runs the request over `rows` (each holding every field of `fields`, in that order) served as
 // the table named `source`. Problems (unknown table or field, bad rule, bad limit) give a table
 // with an errormsg and no rows, as the real server answers with status 200.
-table run_query(const query_request& request, std::string_view source,
-                std::span<const std::string_view> fields, std::vector<std::vector<cell>> rows);
+table run_query(const query_request& request, std::string_view source, std::span<const std::string_view> fields,
+                std::vector<std::vector<cell>> rows);
 
 }  // namespace vovrest::testing::detail

@@ -39,7 +39,8 @@ inline boost::system::error_code parse_buffered_head(request_parser& parser, boo
 {
     parser.eager(false);
     boost::system::error_code ec;
-    while (buffer.size() > 0 && !parser.is_header_done()) {
+    while (buffer.size() > 0 && !parser.is_header_done())
+    {
         const std::size_t used = parser.put(buffer.data(), ec);
         buffer.consume(used);
         if (ec == boost::beast::http::error::need_more || (!ec && used == 0))

@@ -18,7 +18,10 @@ template <auto Free>
 struct openssl_deleter
 {
     template <class T>
-    void operator()(T* p) const noexcept { Free(p); }
+    void operator()(T* p) const noexcept
+    {
+        Free(p);
+    }
 };
 using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
 using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
@@ -78,8 +81,7 @@ pem_certificate make_self_signed_certificate()
     if (!serial)
         fail("BN_new");
     check(BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY), "serial");
-    check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr ? 1 : 0,
-          "serial");
+    check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr ? 1 : 0, "serial");
 
     if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60L * 60)
         || !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24L * 60 * 60))
@@ -89,8 +91,8 @@ pem_certificate make_self_signed_certificate()
     check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
                                      reinterpret_cast<const unsigned char*>("vovrest fake server"), -1, -1, 0),
           "subject");
-    check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0),
+    check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
+                                     -1, 0),
           "subject");
     check(X509_set_issuer_name(cert.get(), name), "issuer");
     check(X509_set_pubkey(cert.get(), key.get()), "public key");
@@ -117,8 +119,7 @@ pem_certificate make_self_signed_certificate()
         bio_ptr bio{BIO_new(BIO_s_mem())};
         if (!bio)
             fail("BIO_new");
-        check(PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr),
-              "write key");
+        check(PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr), "write key");
         result.private_key = to_string(bio.get());
         // The key also sits in the BIO's buffer: BIO_free_all of a mem BIO does not wipe it.
         char* data = nullptr;

@@ -10,12 +10,14 @@ namespace {
 
 void append_csv_field(std::string& out, std::string_view field)
 {
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (field.find_first_of(",\"\r\n") == std::string_view::npos)
+    {
         out += field;
         return;
     }
     out += '"';
-    for (char c : field) {
+    for (char c : field)
+    {
         if (c == '"')
             out += '"';
         out += c;
@@ -46,10 +48,12 @@ std::string to_json(const table& t)
     out["columns"] = std::move(columns);
     boost::json::array rows;
     rows.reserve(t.rows.size());
-    for (const auto& row : t.rows) {
+    for (const auto& row : t.rows)
+    {
         boost::json::array r;
         r.reserve(row.size());
-        for (const auto& c : row) {
+        for (const auto& c : row)
+        {
             if (const auto* i = std::get_if<std::int64_t>(&c))
                 r.emplace_back(*i);
             else
@@ -64,16 +68,20 @@ std::string to_json(const table& t)
 std::string to_csv(const table& t, bool with_header)
 {
     std::string out;
-    if (with_header) {
-        for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    if (with_header)
+    {
+        for (std::size_t i = 0; i < t.columns.size(); ++i)
+        {
             if (i != 0)
                 out += ',';
             append_csv_field(out, t.columns[i]);
         }
         out += '\n';
     }
-    for (const auto& row : t.rows) {
-        for (std::size_t i = 0; i < row.size(); ++i) {
+    for (const auto& row : t.rows)
+    {
+        for (std::size_t i = 0; i < row.size(); ++i)
+        {
             if (i != 0)
                 out += ',';
             append_csv_field(out, to_string(row[i]));

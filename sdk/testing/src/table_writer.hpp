@@ -14,8 +14,8 @@ using cell = std::variant<std::int64_t, std::string>;
 
 struct table
 {
-    std::string query;                   // the server's echo, e.g. "SELECT id FROM jobs"
-    std::string errormsg;                // empty on success
+    std::string query;     // the server's echo, e.g. "SELECT id FROM jobs"
+    std::string errormsg;  // empty on success
     std::vector<std::string> columns;
     std::vector<std::vector<cell>> rows;  // each as long as columns
 };

@@ -14,14 +14,16 @@ std::size_t sequence_length(std::string_view text) noexcept
         return 1;
     if (lead >= 0xC2 && lead <= 0xDF)
         return continuation(1) ? 2 : 0;
-    if (lead >= 0xE0 && lead <= 0xEF) {
+    if (lead >= 0xE0 && lead <= 0xEF)
+    {
         if (!continuation(1) || !continuation(2))
             return 0;
         if ((lead == 0xE0 && byte(1) < 0xA0) || (lead == 0xED && byte(1) >= 0xA0))
             return 0;  // overlong, or a surrogate
         return 3;
     }
-    if (lead >= 0xF0 && lead <= 0xF4) {
+    if (lead >= 0xF0 && lead <= 0xF4)
+    {
         if (!continuation(1) || !continuation(2) || !continuation(3))
             return 0;
         if ((lead == 0xF0 && byte(1) < 0x90) || (lead == 0xF4 && byte(1) >= 0x90))
@@ -35,7 +37,8 @@ std::size_t sequence_length(std::string_view text) noexcept
 
 bool is_valid_utf8(std::string_view text) noexcept
 {
-    while (!text.empty()) {
+    while (!text.empty())
+    {
         const std::size_t n = sequence_length(text);
         if (n == 0)
             return false;
@@ -48,12 +51,16 @@ std::string to_valid_utf8(std::string_view text)
 {
     std::string out;
     out.reserve(text.size());
-    while (!text.empty()) {
+    while (!text.empty())
+    {
         const std::size_t n = sequence_length(text);
-        if (n == 0) {
+        if (n == 0)
+        {
             out += "\xEF\xBF\xBD";
             text.remove_prefix(1);
-        } else {
+        }
+        else
+        {
             out.append(text.data(), n);
             text.remove_prefix(n);
         }

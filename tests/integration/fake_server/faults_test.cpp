@@ -120,7 +120,8 @@ TEST(FakeServerFaults, TokenLatencyHoldsConcurrentTokenRequestsInFlight)
     auto server = started(faults);
     const std::vector<raw_request> requests(4, token_request("demo", "demo"));
     const auto results = send_concurrently(server->url(), requests);
-    for (const auto& result : results) {
+    for (const auto& result : results)
+    {
         EXPECT_FALSE(result.error) << result.error.message();
         EXPECT_EQ(result.response.status, 200u);
     }
@@ -192,7 +193,8 @@ TEST(FakeServerFaults, FailFirstTokenRequestsAnswer503WithRetryAfter)
     faults.retry_after = 3s;
     auto server = started(faults);
     raw_connection connection(server->url());
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 2; ++i)
+    {
         const auto response = connection.send(token_request("demo", "demo"));
         EXPECT_EQ(response.status, 503u);
         EXPECT_EQ(response.header("Retry-After"), "3");
@@ -228,7 +230,8 @@ TEST(FakeServerFaults, RevokeEveryRevokesTokensOnATimer)
     const auto authorization = authorization_from_token_response(connection.send(token_request("demo", "demo")).body);
     unsigned status = 0;
     raw_response response;
-    for (int i = 0; i < 2000 && status != 401; ++i) {
+    for (int i = 0; i < 2000 && status != 401; ++i)
+    {
         response = connection.send(get(project, authorization));
         status = response.status;
     }
@@ -252,13 +255,15 @@ std::vector<bool> close_pattern(std::uint64_t seed)
     const auto authorization = bearer(*server);
     std::vector<bool> closed;
     auto connection = std::make_unique<raw_connection>(server->url());
-    for (int i = 0; i < 32; ++i) {
+    for (int i = 0; i < 32; ++i)
+    {
         const auto response = connection->send(get(project, authorization));
         closed.push_back(!response.keep_alive);
         if (!response.keep_alive)
             connection = std::make_unique<raw_connection>(server->url());
     }
-    EXPECT_EQ(server->stats().closes_announced, static_cast<std::uint64_t>(std::count(closed.begin(), closed.end(), true)));
+    EXPECT_EQ(server->stats().closes_announced,
+              static_cast<std::uint64_t>(std::count(closed.begin(), closed.end(), true)));
     return closed;
 }
 

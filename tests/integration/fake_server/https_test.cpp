@@ -63,7 +63,8 @@ TEST_F(FakeServerHttps, VerifiedClientGetsATokenAndUsesIt)
     raw_connection connection(server_->url(), trusting());
     const auto token = connection.send(token_request("demo", "demo"));
     ASSERT_EQ(token.status, 200u) << token.body;
-    const auto project = connection.send(get("/api/v3/project/1/project", authorization_from_token_response(token.body)));
+    const auto project =
+        connection.send(get("/api/v3/project/1/project", authorization_from_token_response(token.body)));
     EXPECT_EQ(project.status, 200u);
     EXPECT_EQ(server_->stats().connections_accepted, 1u);
 }
@@ -76,10 +77,13 @@ TEST_F(FakeServerHttps, CertificateNamesLocalhost)
 
 TEST_F(FakeServerHttps, OtherHostNameIsRefused)
 {
-    try {
+    try
+    {
         raw_connection connection(server_->url(), trusting("example.com"));
         ADD_FAILURE() << "the handshake should have failed";
-    } catch (const std::system_error& e) {
+    }
+    catch (const std::system_error& e)
+    {
         EXPECT_TRUE(is_tls_failure(e.code())) << e.code().message();
     }
 }
@@ -87,10 +91,13 @@ TEST_F(FakeServerHttps, OtherHostNameIsRefused)
 TEST_F(FakeServerHttps, ClientTrustingNothingIsRefused)
 {
     raw_client_options options;  // verify_peer with an empty trust store
-    try {
+    try
+    {
         raw_connection connection(server_->url(), options);
         ADD_FAILURE() << "the handshake should have failed";
-    } catch (const std::system_error& e) {
+    }
+    catch (const std::system_error& e)
+    {
         EXPECT_TRUE(is_tls_failure(e.code())) << e.code().message();
     }
 }

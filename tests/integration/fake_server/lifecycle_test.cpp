@@ -27,8 +27,14 @@ std::size_t entries(const char* directory)
         ++n;
     return n;
 }
-std::size_t thread_count() { return entries("/proc/self/task"); }
-std::size_t descriptor_count() { return entries("/proc/self/fd"); }
+std::size_t thread_count()
+{
+    return entries("/proc/self/task");
+}
+std::size_t descriptor_count()
+{
+    return entries("/proc/self/fd");
+}
 
 // Threads and descriptors that the process keeps once it has run any server (the thread
 // sanitizer's own background thread starts with the first thread created): the baseline is
@@ -45,7 +51,8 @@ TEST(FakeServerLifecycle, StartsAndStopsManyTimesLeavingNothingBehind)
     settle_process();
     const auto threads_before = thread_count();
     const auto descriptors_before = descriptor_count();
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < 20; ++i)
+    {
         vt::fake_server_params p;
         p.threads = 1 + i % 3;
         p.tls.enabled = i % 4 == 3;
@@ -112,7 +119,8 @@ TEST(FakeServerLifecycle, ManyThreadsServeConcurrentClients)
     vt::fake_server server(p);
     server.start();
     const std::vector<raw_request> requests(32, token_request("demo", "demo"));
-    for (const auto& result : send_concurrently(server.url(), requests)) {
+    for (const auto& result : send_concurrently(server.url(), requests))
+    {
         EXPECT_FALSE(result.error) << result.error.message();
         EXPECT_EQ(result.response.status, 200u);
     }
@@ -134,12 +142,28 @@ TEST(FakeServerLifecycle, StatsRouteReportsEveryCounter)
     ASSERT_EQ(response.status, 200u);
     EXPECT_EQ(response.header("Content-Type"), "application/json");
     const auto stats = json::parse(response.body).as_object();
-    for (const char* name :
-         {"token_requests", "tokens_issued", "rejected_credentials", "token_requests_in_flight_max",
-          "unauthorized_by_reason", "requests_by_route", "requests", "jobs_created", "duplicate_submissions",
-          "connections_accepted", "connections_dropped", "connections_open", "idle_timeouts", "header_timeouts",
-          "revocations", "token_failures_injected", "failures_injected", "closes_announced", "silent_closes",
-          "drops_before_response", "connections_refused_over_cap", "answers_lost_to_crash"})
+    for (const char* name : {"token_requests",
+                             "tokens_issued",
+                             "rejected_credentials",
+                             "token_requests_in_flight_max",
+                             "unauthorized_by_reason",
+                             "requests_by_route",
+                             "requests",
+                             "jobs_created",
+                             "duplicate_submissions",
+                             "connections_accepted",
+                             "connections_dropped",
+                             "connections_open",
+                             "idle_timeouts",
+                             "header_timeouts",
+                             "revocations",
+                             "token_failures_injected",
+                             "failures_injected",
+                             "closes_announced",
+                             "silent_closes",
+                             "drops_before_response",
+                             "connections_refused_over_cap",
+                             "answers_lost_to_crash"})
         EXPECT_TRUE(stats.contains(name)) << name;
     EXPECT_EQ(stats.at("token_requests").as_int64(), 2);
     EXPECT_EQ(stats.at("tokens_issued").as_int64(), 1);

@@ -44,7 +44,8 @@ std::string bearer(vt::fake_server& server)
 bool wait_for_stats(vt::fake_server& server, const std::function<bool(const vt::fake_server_stats&)>& done)
 {
     const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (!done(server.stats())) {
+    while (!done(server.stats()))
+    {
         if (std::chrono::steady_clock::now() > give_up)
             return false;
         std::this_thread::sleep_for(1ms);  // a polling interval, not a synchronisation
@@ -175,7 +176,8 @@ TEST(FakeServerLimits, ServesOthersWhileConnectionsIdleOrStall)
     for (int i = 0; i < 50; ++i)
         stalled.push_back(std::make_unique<raw_connection>(server->url()));  // silent
     std::vector<std::thread> half_heads;
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 50; ++i)
+    {
         stalled.push_back(std::make_unique<raw_connection>(server->url()));
         half_heads.emplace_back([connection = stalled.back().get()] {
             raw_response ignored;

@@ -101,7 +101,8 @@ TEST_F(FakeServerRoutes, GetJobGivesEveryFieldUnderEveryDocumentedPath)
 {
     const auto id = submit("sleep 10");
     const auto path = "/api/v3/jobs/" + std::to_string(id);
-    for (const auto& target : {path, path + "/", path + "/*", "/api/v3/jobs/00000" + std::to_string(id)}) {
+    for (const auto& target : {path, path + "/", path + "/*", "/api/v3/jobs/00000" + std::to_string(id)})
+    {
         const auto response = get_(target);
         ASSERT_EQ(response.status, 200u) << target << ": " << response.body;
         const auto table = json::parse(response.body).as_object();
@@ -183,7 +184,8 @@ TEST_F(FakeServerRoutes, QueryInJsonCsvAndCsvWithoutHeader)
     const auto third = submit("sleep 3");
     ASSERT_EQ(with_body("PUT", "/api/v3/jobs/" + std::to_string(second), R"({"action":"stop"})").status, 200u);
 
-    const std::string query = "/api/v3/query?select=idint,status&from=jobs&where=status%3D%3DSCHEDULED&order=idint%20DESC";
+    const std::string query =
+        "/api/v3/query?select=idint,status&from=jobs&where=status%3D%3DSCHEDULED&order=idint%20DESC";
     const auto response = get_(query);
     ASSERT_EQ(response.status, 200u) << response.body;
     const auto table = json::parse(response.body).as_object();
@@ -201,7 +203,8 @@ TEST_F(FakeServerRoutes, QueryInJsonCsvAndCsvWithoutHeader)
     const auto csv = get_(query + "&format=csv");
     ASSERT_EQ(csv.status, 200u) << csv.body;
     EXPECT_EQ(csv.header("Content-Type"), "text/csv");
-    EXPECT_EQ(csv.body, "idint,status\n" + std::to_string(third) + ",SCHEDULED\n" + std::to_string(first) + ",SCHEDULED\n");
+    EXPECT_EQ(csv.body,
+              "idint,status\n" + std::to_string(third) + ",SCHEDULED\n" + std::to_string(first) + ",SCHEDULED\n");
 
     const auto bare = get_(query + "&format=csv-noheader");
     ASSERT_EQ(bare.status, 200u) << bare.body;
@@ -219,7 +222,7 @@ TEST_F(FakeServerRoutes, RequestsAreCountedByRouteOnOneConnection)
     EXPECT_EQ(stats.requests_by_route.at("GET /api/v3/jobs/{id}"), 1u);
     EXPECT_EQ(stats.requests_by_route.at("GET /api/v3/jobs/{id}/{field}"), 1u);
     EXPECT_EQ(stats.requests_by_route.at("GET /api/v3/project/1/project"), 1u);
-    EXPECT_EQ(stats.requests, 5u);  // and the token request
+    EXPECT_EQ(stats.requests, 5u);              // and the token request
     EXPECT_EQ(stats.connections_accepted, 2u);  // the token's connection and this one
 }
 

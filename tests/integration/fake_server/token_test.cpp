@@ -27,7 +27,8 @@ vt::fake_server_params params()
 
 std::int64_t wall_seconds()
 {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 TEST(FakeServerToken, RoundTripGivesAJwtNamingTheUserWithItsLifetime)
@@ -55,7 +56,8 @@ TEST(FakeServerToken, RoundTripGivesAJwtNamingTheUserWithItsLifetime)
     EXPECT_EQ(payload.at("exp").as_int64(), iat + 120);
 
     // The documented header form, on the same keep-alive connection.
-    const auto project = connection.send(get("/api/v3/project/1/project", authorization_from_token_response(response.body)));
+    const auto project =
+        connection.send(get("/api/v3/project/1/project", authorization_from_token_response(response.body)));
     EXPECT_EQ(project.status, 200u) << project.body;
 
     const auto stats = server.stats();
@@ -98,8 +100,8 @@ TEST(FakeServerToken, SpaceSeparatedBearerHeaderIsAcceptedToo)
     vt::fake_server server(params());
     server.start();
     raw_connection connection(server.url());
-    const auto token = access_token_from_token_response(
-        connection.send(token_request("alice", "s3cret: with spaces&=")).body);
+    const auto token =
+        access_token_from_token_response(connection.send(token_request("alice", "s3cret: with spaces&=")).body);
     EXPECT_EQ(connection.send(get("/api/v3/project/1/version", "Bearer " + token)).status, 200u);
     EXPECT_EQ(connection.send(get("/api/v3/project/1/version", "Bearer:" + token)).status, 200u);
 }

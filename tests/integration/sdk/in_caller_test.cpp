@@ -49,20 +49,21 @@ TEST(in_caller, caller_cancellation_ends_the_request_and_frees_its_connection)
     session s(io.get_executor(), params);
     s.set_token("Bearer", server.issue_token_for("demo", std::chrono::hours(1)));
 
-    auto [first, second] = run_coroutine(io, [](session& sess) -> asio::awaitable<std::tuple<boost::system::error_code, boost::system::error_code>> {
-        diagnostics diag;
-        boost::system::error_code first_ec;
-        asio::steady_timer give_up(co_await asio::this_coro::executor, 100ms);
-        co_await ([](session& s2, diagnostics& d, boost::system::error_code& out) -> asio::awaitable<void> {
-            auto [ec, answer] = co_await s2.async_get("/api/v3/project/1/project", {}, d, use_tuple);
-            out = ec;
-        }(sess, diag, first_ec) || give_up.async_wait(asio::use_awaitable));
-        auto [ec, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple);
-        co_return std::tuple<boost::system::error_code, boost::system::error_code>(first_ec, ec);
-    }(s));
+    auto [first, second] = run_coroutine(
+        io, [](session& sess) -> asio::awaitable<std::tuple<boost::system::error_code, boost::system::error_code>> {
+            diagnostics diag;
+            boost::system::error_code first_ec;
+            asio::steady_timer give_up(co_await asio::this_coro::executor, 100ms);
+            co_await ([](session& s2, diagnostics& d, boost::system::error_code& out) -> asio::awaitable<void> {
+                auto [ec, answer] = co_await s2.async_get("/api/v3/project/1/project", {}, d, use_tuple);
+                out = ec;
+            }(sess, diag, first_ec) || give_up.async_wait(asio::use_awaitable));
+            auto [ec, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple);
+            co_return std::tuple<boost::system::error_code, boost::system::error_code>(first_ec, ec);
+        }(s));
 
     EXPECT_EQ(first, asio::error::operation_aborted);  // the caller's doing, not its timeout
-    EXPECT_EQ(second, error::timeout);                  // its own request_timeout: it got the freed slot
+    EXPECT_EQ(second, error::timeout);                 // its own request_timeout: it got the freed slot
     EXPECT_EQ(s.counters().connections_opened, 2u);
 }
 
@@ -91,11 +92,14 @@ TEST(in_caller, cancelling_the_callers_coroutine_ends_its_request)
 
         boost::system::error_code result;
         bool done = false;
-        asio::co_spawn(io, [](session& sess, boost::system::error_code& out) -> asio::awaitable<void> {
-            diagnostics diag;
-            auto [ec, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple);
-            out = ec;
-        }(s, result), asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr) { done = true; }));
+        asio::co_spawn(
+            io,
+            [](session& sess, boost::system::error_code& out) -> asio::awaitable<void> {
+                diagnostics diag;
+                auto [ec, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, diag, use_tuple);
+                out = ec;
+            }(s, result),
+            asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr) { done = true; }));
         io.run();
         EXPECT_TRUE(done);
         EXPECT_EQ(result, asio::error::operation_aborted) << "single_threaded=" << single_threaded;
@@ -114,12 +118,13 @@ TEST(in_caller, operation_timeout_bounds_the_wait_for_a_token)
     params.operation_timeout = 200ms;
     session s(io.get_executor(), params);
 
-    auto [ec, diag] = run_coroutine(io, [](session& sess) -> asio::awaitable<std::tuple<boost::system::error_code, diagnostics>> {
-        diagnostics d;
-        auto [failure, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, d, use_tuple);
-        sess.shutdown();  // the renewal the caller left behind is not waited for
-        co_return std::tuple<boost::system::error_code, diagnostics>(failure, d);
-    }(s));
+    auto [ec, diag] =
+        run_coroutine(io, [](session& sess) -> asio::awaitable<std::tuple<boost::system::error_code, diagnostics>> {
+            diagnostics d;
+            auto [failure, answer] = co_await sess.async_get("/api/v3/project/1/project", {}, d, use_tuple);
+            sess.shutdown();  // the renewal the caller left behind is not waited for
+            co_return std::tuple<boost::system::error_code, diagnostics>(failure, d);
+        }(s));
 
     EXPECT_EQ(ec, error::timeout);
     EXPECT_EQ(diag.method, "GET");
@@ -144,18 +149,21 @@ void fifty_coroutines_on_two_threads(Home home, MakeSession make_session)
     std::atomic<int> requests{0};
     for (int i = 0; i < 50; ++i)
     {
-        asio::co_spawn(home(io, *s), [](session& sess, std::atomic<int>& n) -> asio::awaitable<void> {
-            for (int k = 0; k < 20; ++k)
-            {
-                co_await sess.get("/api/v3/project/1/version");
-                ++n;
-            }
-        }(*s, requests), [&out](std::exception_ptr failure) {
-            if (failure)
-                out.fail(asio::error::fault, "a coroutine failed");
-            else
-                ++out.succeeded;
-        });
+        asio::co_spawn(
+            home(io, *s),
+            [](session& sess, std::atomic<int>& n) -> asio::awaitable<void> {
+                for (int k = 0; k < 20; ++k)
+                {
+                    co_await sess.get("/api/v3/project/1/version");
+                    ++n;
+                }
+            }(*s, requests),
+            [&out](std::exception_ptr failure) {
+                if (failure)
+                    out.fail(asio::error::fault, "a coroutine failed");
+                else
+                    ++out.succeeded;
+            });
     }
     std::thread second([&io] { io.run(); });
     io.run();
@@ -171,11 +179,10 @@ void fifty_coroutines_on_two_threads(Home home, MakeSession make_session)
 // requests inside their frames.
 TEST(in_caller, strand_session_on_two_threads)
 {
-    fifty_coroutines_on_two_threads(
-        [](asio::io_context&, session& s) { return s.get_executor(); },
-        [](asio::io_context& io, const session_params& p) {
-            return std::make_unique<session>(asio::make_strand(io), p);
-        });
+    fifty_coroutines_on_two_threads([](asio::io_context&, session& s) { return s.get_executor(); },
+                                    [](asio::io_context& io, const session_params& p) {
+                                        return std::make_unique<session>(asio::make_strand(io), p);
+                                    });
 }
 
 // A server's usual shape: a plain session shared by coroutines that each run on a strand of their

@@ -108,9 +108,9 @@ TEST(request_events, each_call_reports_its_method_path_status_and_attempts_never
         if (e.kind != event_kind::request_completed)
             return;
         std::lock_guard lock(mutex);
-        seen.push_back(std::string(e.method) + " " + std::string(e.path) + " " + std::to_string(e.status) + " " +
-                       std::to_string(e.attempts) + (e.ec ? " " + e.ec.message() : "") +
-                       (e.bytes_sent > 0 ? "" : " nothing sent"));
+        seen.push_back(std::string(e.method) + " " + std::string(e.path) + " " + std::to_string(e.status) + " "
+                       + std::to_string(e.attempts) + (e.ec ? " " + e.ec.message() : "")
+                       + (e.bytes_sent > 0 ? "" : " nothing sent"));
     };
     session s(io.get_executor(), params);
     request with_query = get_request("/api/v3/query");

@@ -62,7 +62,7 @@ auto completed_get(unsigned attempts)
 void allow_connection_and_waiter_events(MockFunction<void(const session_event&)>& hook)
 {
     EXPECT_CALL(hook, Call(Field(&session_event::kind, AnyOf(event_kind::waiter_added, event_kind::connection_opened,
-                                                              event_kind::connection_reused))))
+                                                             event_kind::connection_reused))))
         .Times(AnyNumber());
 }
 
@@ -79,8 +79,8 @@ struct recording_hook
         return [this](const session_event& e) {
             {
                 std::lock_guard lock(mutex);
-                texts.push_back(std::string(to_string(e.kind)) + " " + std::string(e.detail) + " " +
-                                std::string(e.method) + " " + std::string(e.path) + " " + e.ec.message());
+                texts.push_back(std::string(to_string(e.kind)) + " " + std::string(e.detail) + " "
+                                + std::string(e.method) + " " + std::string(e.path) + " " + e.ec.message());
             }
             mock.Call(e);
         };

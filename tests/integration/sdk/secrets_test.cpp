@@ -29,15 +29,18 @@ TEST(secrets, no_password_or_token_in_events_errors_or_diagnostics)
         session s(io.get_executor(), params);
         outcomes out;
         for (int i = 0; i < 5; ++i)
-            spawn_counted(io, [](session& sess) -> asio::awaitable<void> {
-                co_await sess.get("/api/v3/project/1/project");
-            }(s), out);
-        spawn_counted(io, [](session& sess, testing::fake_server& srv, bool rev) -> asio::awaitable<void> {
-            co_await sess.authorize();
-            if (rev)
-                srv.revoke_all_tokens();
-            co_await sess.get("/api/v3/jobs/424242");  // 404 with the server's text
-        }(s, server, revoke), out);
+            spawn_counted(
+                io, [](session& sess) -> asio::awaitable<void> { co_await sess.get("/api/v3/project/1/project"); }(s),
+                out);
+        spawn_counted(
+            io,
+            [](session& sess, testing::fake_server& srv, bool rev) -> asio::awaitable<void> {
+                co_await sess.authorize();
+                if (rev)
+                    srv.revoke_all_tokens();
+                co_await sess.get("/api/v3/jobs/424242");  // 404 with the server's text
+            }(s, server, revoke),
+            out);
         io.restart();
         io.run();
         for (auto& text : out.texts)

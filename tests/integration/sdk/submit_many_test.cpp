@@ -46,7 +46,8 @@ std::map<std::string, std::vector<server_job>> jobs_by_name(asio::io_context& io
     std::int64_t cursor = -1;
     for (;;)
     {
-        auto q = query().select(std::vector<std::string>{"idint", "jobname", "command"})
+        auto q = query()
+                     .select(std::vector<std::string>{"idint", "jobname", "command"})
                      .where("idint>" + std::to_string(cursor))
                      .order("idint")
                      .limit(5000);
@@ -297,12 +298,12 @@ TEST(submit_many, terminal_cancellation_through_the_completion_token)
     };
     boost::system::error_code batch_ec;
     std::vector<submit_result> results;
-    async_submit_many(s, specs, options,
-                      asio::bind_cancellation_slot(signal.slot(),
-                                                   [&](boost::system::error_code ec, std::vector<submit_result> r) {
-                                                       batch_ec = ec;
-                                                       results = std::move(r);
-                                                   }));
+    async_submit_many(
+        s, specs, options,
+        asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, std::vector<submit_result> r) {
+            batch_ec = ec;
+            results = std::move(r);
+        }));
     io.run();
     EXPECT_EQ(batch_ec, asio::error::operation_aborted);
     ASSERT_EQ(results.size(), specs.size());
@@ -360,12 +361,12 @@ TEST(submit_many, partial_cancellation_results_have_no_unknown)
     };
     boost::system::error_code batch_ec;
     std::vector<submit_result> results;
-    async_submit_many(s, specs, options,
-                      asio::bind_cancellation_slot(signal.slot(),
-                                                   [&](boost::system::error_code ec, std::vector<submit_result> r) {
-                                                       batch_ec = ec;
-                                                       results = std::move(r);
-                                                   }));
+    async_submit_many(
+        s, specs, options,
+        asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, std::vector<submit_result> r) {
+            batch_ec = ec;
+            results = std::move(r);
+        }));
     io.run();
     EXPECT_EQ(batch_ec, asio::error::operation_aborted);
     std::size_t submitted = 0, unknown = 0, aborted = 0;

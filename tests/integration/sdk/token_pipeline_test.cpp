@@ -50,13 +50,17 @@ TEST(token_pipeline, short_lived_tokens_are_renewed_ahead_of_expiry)
     std::atomic<long> requests{0};
     for (int i = 0; i < 200; ++i)
     {
-        spawn_counted(io, [](session& sess, std::chrono::steady_clock::time_point until, std::atomic<long>& n) -> asio::awaitable<void> {
-            while (std::chrono::steady_clock::now() < until)
-            {
-                co_await sess.get("/api/v3/project/1/version");
-                ++n;
-            }
-        }(s, end, requests), out);
+        spawn_counted(
+            io,
+            [](session& sess, std::chrono::steady_clock::time_point until,
+               std::atomic<long>& n) -> asio::awaitable<void> {
+                while (std::chrono::steady_clock::now() < until)
+                {
+                    co_await sess.get("/api/v3/project/1/version");
+                    ++n;
+                }
+            }(s, end, requests),
+            out);
     }
     io.run();
 
@@ -89,11 +93,14 @@ TEST(token_pipeline, queued_requests_never_carry_a_token_that_died_while_they_wa
     constexpr int callers = 200;
     for (int i = 0; i < callers; ++i)
     {
-        spawn_counted(io, [](session& sess) -> asio::awaitable<void> {
-            // Until the second renewal has been asked for: count-based, no clock.
-            while (sess.counters().token_requests < 3)
-                co_await sess.get("/api/v3/project/1/version");
-        }(s), out);
+        spawn_counted(
+            io,
+            [](session& sess) -> asio::awaitable<void> {
+                // Until the second renewal has been asked for: count-based, no clock.
+                while (sess.counters().token_requests < 3)
+                    co_await sess.get("/api/v3/project/1/version");
+            }(s),
+            out);
     }
     io.run();
 
@@ -138,19 +145,23 @@ TEST(token_pipeline, each_revocation_costs_one_renewal_and_requests_are_replayed
     std::atomic<int> revoked{0};
     for (int i = 0; i < 200; ++i)
     {
-        spawn_counted(io, [](session& sess, testing::fake_server& srv, std::atomic<int>& d, std::atomic<int>& r) -> asio::awaitable<void> {
-            for (int k = 0; k < 12; ++k)
-            {
-                co_await sess.get("/api/v3/project/1/project");
-                // Count-based, no clock: revoke after every per_phase successes.
-                const int n = ++d;
-                if (n % per_phase == 0 && r < revocations)
+        spawn_counted(
+            io,
+            [](session& sess, testing::fake_server& srv, std::atomic<int>& d,
+               std::atomic<int>& r) -> asio::awaitable<void> {
+                for (int k = 0; k < 12; ++k)
                 {
-                    ++r;
-                    srv.revoke_all_tokens();
+                    co_await sess.get("/api/v3/project/1/project");
+                    // Count-based, no clock: revoke after every per_phase successes.
+                    const int n = ++d;
+                    if (n % per_phase == 0 && r < revocations)
+                    {
+                        ++r;
+                        srv.revoke_all_tokens();
+                    }
                 }
-            }
-        }(s, server, done, revoked), out);
+            }(s, server, done, revoked),
+            out);
     }
     io.run();
 

@@ -87,8 +87,8 @@ class https_test : public ::testing::Test
 protected:
     void SetUp() override
     {
-        cert_file_ = (std::filesystem::temp_directory_path() /
-                      ("vovrest-cert-" + std::to_string(::getpid()) + ".pem")).string();
+        cert_file_ =
+            (std::filesystem::temp_directory_path() / ("vovrest-cert-" + std::to_string(::getpid()) + ".pem")).string();
     }
     void TearDown() override { std::filesystem::remove(cert_file_); }
 
@@ -188,13 +188,16 @@ TEST(transport, four_threads_ten_thousand_requests)
     std::atomic<int> requests{0};
     for (int i = 0; i < 100; ++i)
     {
-        spawn_counted(io, [](session& sess, std::atomic<int>& n) -> asio::awaitable<void> {
-            for (int k = 0; k < 100; ++k)
-            {
-                co_await sess.get("/api/v3/project/1/version");
-                ++n;
-            }
-        }(s, requests), out);
+        spawn_counted(
+            io,
+            [](session& sess, std::atomic<int>& n) -> asio::awaitable<void> {
+                for (int k = 0; k < 100; ++k)
+                {
+                    co_await sess.get("/api/v3/project/1/version");
+                    ++n;
+                }
+            }(s, requests),
+            out);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)

@@ -166,7 +166,7 @@ TEST_F(long_jobs, stop_suspend_resume_modify)
     record = run_coroutine(io, jobs::get(*s, id));
     EXPECT_EQ(record.status, "FAILED");
     EXPECT_EQ(record.exit_status, 143);
-    run_coroutine(io, jobs::stop(*s, id));  // repeating is harmless
+    run_coroutine(io, jobs::stop(*s, id));                               // repeating is harmless
     EXPECT_EQ(error_of(io, jobs::suspend(*s, id)), error::bad_request);  // 409: finished
     EXPECT_EQ(run_coroutine(io, jobs::wait(*s, id, 2ms)).end, job_end::failed);
 }

@@ -34,8 +34,7 @@ using boost::system::error_code;
 
 // The result of a call that completes with an error_code only.
 struct none
-{
-};
+{};
 
 // How one call ended, as its completion said: nothing here was thrown.
 template <class Result>
@@ -280,8 +279,9 @@ void every_typed_call(Driver& d, testing::fake_server& server, session& s)
     ASSERT_EQ(rows.value.size(), 1u);
     EXPECT_EQ(rows.value.at(0, "idint").as_int(), id.value());
     auto csv = d.template call<std::string>([&](diagnostics& diag, auto token) {
-        return async_run_text(s, query().select({"jobname"}).where("jobname==typed-async-renamed").format(query_format::csv),
-                              diag, std::move(token));
+        return async_run_text(
+            s, query().select({"jobname"}).where("jobname==typed-async-renamed").format(query_format::csv), diag,
+            std::move(token));
     });
     EXPECT_FALSE(csv.ec) << describe(csv.ec, csv.diag);
     EXPECT_EQ(csv.value, "jobname\ntyped-async-renamed\n");
@@ -381,10 +381,10 @@ TEST_F(typed_async, completion_runs_on_the_handlers_executor)
     bool ran_on_other = false;
     std::string name;
     async_project_name(*s, diag, asio::bind_executor(other, [&](error_code ec, std::string value) {
-                           EXPECT_FALSE(ec);
-                           name = std::move(value);
-                           ran_on_other = other.get_executor().running_in_this_thread();
-                       }));
+        EXPECT_FALSE(ec);
+        name = std::move(value);
+        ran_on_other = other.get_executor().running_in_this_thread();
+    }));
     io.run();
     EXPECT_TRUE(name.empty());
     other.run();
@@ -429,8 +429,7 @@ TEST_F(typed_async, throwing_coroutines_carry_the_same_diagnostics)
 // once with operation_aborted, and no poll follows. Each cancellation type is honoured (the
 // spawned coroutine's own state would let only terminal through).
 struct typed_async_cancel : typed_async, ::testing::WithParamInterface<asio::cancellation_type>
-{
-};
+{};
 
 TEST_P(typed_async_cancel, wait_between_polls)
 {
@@ -493,9 +492,9 @@ TEST_F(typed_async, call_cancelled_at_once)
     error_code result;
     int calls = 0;
     jobs::async_get(*s, job_id(1), diag, asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, job_record) {
-                        result = ec;
-                        ++calls;
-                    }));
+        result = ec;
+        ++calls;
+    }));
     signal.emit(asio::cancellation_type::terminal);
     io.run();
     EXPECT_EQ(calls, 1);
@@ -518,8 +517,8 @@ TEST_F(typed_async, wait_cancelled_with_as_tuple_use_awaitable)
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            auto [ec, r] = co_await jobs::async_wait(*s, id, std::chrono::hours(1), diag,
-                                                     asio::as_tuple(asio::use_awaitable));
+            auto [ec, r] =
+                co_await jobs::async_wait(*s, id, std::chrono::hours(1), diag, asio::as_tuple(asio::use_awaitable));
             result = ec;
             ++calls;
         },
@@ -622,12 +621,12 @@ TEST(typed_async_threads, waits_cancelled_from_their_strands)
     {
         auto& w = *all.emplace_back(std::make_unique<one_wait>(io));
         jobs::async_wait(s, id, std::chrono::hours(1), w.diag,
-                         asio::bind_cancellation_slot(w.signal.slot(),
-                                                      asio::bind_executor(w.strand, [&, w = &w](error_code ec, wait_result) {
-                                                          w->ec = ec;
-                                                          if (++done == waits)
-                                                              all_done.set_value();
-                                                      })));
+                         asio::bind_cancellation_slot(
+                             w.signal.slot(), asio::bind_executor(w.strand, [&, w = &w](error_code ec, wait_result) {
+                                 w->ec = ec;
+                                 if (++done == waits)
+                                     all_done.set_value();
+                             })));
     }
     io.restart();
     auto work = asio::make_work_guard(io);
@@ -635,8 +634,8 @@ TEST(typed_async_threads, waits_cancelled_from_their_strands)
     std::thread second([&io] { io.run(); });
     // Every wait has polled once (an hour between polls: no second poll).
     const auto give_up = std::chrono::steady_clock::now() + 20s;  // a bound, not a pace
-    while (count_of(server.stats().requests_by_route, "GET /api/v3/jobs/{id}/{field}") < waits &&
-           std::chrono::steady_clock::now() < give_up)
+    while (count_of(server.stats().requests_by_route, "GET /api/v3/jobs/{id}/{field}") < waits
+           && std::chrono::steady_clock::now() < give_up)
         std::this_thread::yield();
     for (auto& w : all)
         asio::post(w->strand, [w = w.get()] { w->signal.emit(asio::cancellation_type::terminal); });
@@ -650,7 +649,8 @@ TEST(typed_async_threads, waits_cancelled_from_their_strands)
     ASSERT_TRUE(finished);
     for (const auto& w : all)
         EXPECT_EQ(w->ec, asio::error::operation_aborted) << describe(w->ec, w->diag);
-    EXPECT_EQ(count_of(server.stats().requests_by_route, "GET /api/v3/jobs/{id}/{field}"), static_cast<std::uint64_t>(waits));
+    EXPECT_EQ(count_of(server.stats().requests_by_route, "GET /api/v3/jobs/{id}/{field}"),
+              static_cast<std::uint64_t>(waits));
 }
 
 }  // namespace

@@ -66,7 +66,8 @@ TEST(FieldArena, OverflowGoesToTheHeap)
 TEST(FieldArena, BeastParserKeepsItsFieldsThere)
 {
     field_arena arena;
-    for (int round = 0; round < 3; ++round) {
+    for (int round = 0; round < 3; ++round)
+    {
         auto parser = make_parser(arena);
         parse(parser, "GET /api/v3/project/1/version?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       "Authorization: Bearer:abc.def.ghi\r\nUser-Agent: test\r\nAccept: application/json\r\n\r\n");

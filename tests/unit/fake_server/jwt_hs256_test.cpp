@@ -18,7 +18,8 @@ std::vector<std::string> split(const std::string& token)
 {
     std::vector<std::string> parts;
     std::size_t begin = 0;
-    while (true) {
+    while (true)
+    {
         std::size_t dot = token.find('.', begin);
         parts.push_back(token.substr(begin, dot - begin));
         if (dot == std::string::npos)
@@ -45,7 +46,7 @@ TEST(JwtEncoding, RejectsGarbage)
 {
     EXPECT_FALSE(base64url_decode("Zm9v+g").has_value());  // standard alphabet
     EXPECT_FALSE(base64url_decode("Z").has_value());
-    EXPECT_FALSE(base64url_decode("Zh").has_value());      // non-zero leftover bits
+    EXPECT_FALSE(base64url_decode("Zh").has_value());  // non-zero leftover bits
 }
 
 TEST(JwtEncoding, RoundTripsEveryByte)
@@ -108,8 +109,8 @@ TEST(JwtSigning, TamperedPayload)
 
 TEST(JwtSigning, AlgNoneIsRejected)
 {
-    std::string forged = base64url_encode(R"({"alg":"none","typ":"JWT"})") + "."
-                         + base64url_encode(R"({"sub":"admin"})") + ".";
+    std::string forged =
+        base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + base64url_encode(R"({"sub":"admin"})") + ".";
     auto verified = jwt_verify_hs256(forged, key);
     ASSERT_TRUE(std::holds_alternative<jwt_error>(verified));
     EXPECT_EQ(std::get<jwt_error>(verified), jwt_error::signature);
@@ -119,10 +120,11 @@ TEST(JwtSigning, Malformed)
 {
     std::string good = jwt_sign_hs256(json::object{{"sub", "demo"}}, key);
     auto parts = split(good);
-    for (const std::string& bad : {std::string{}, std::string{"abc"}, parts[0] + "." + parts[1],
-                                   good + ".x", parts[0] + ".!!." + parts[2],
-                                   parts[0] + "." + base64url_encode("[1,2]") + "." + parts[2],
-                                   base64url_encode("not json") + "." + parts[1] + "." + parts[2]}) {
+    for (const std::string& bad :
+         {std::string{}, std::string{"abc"}, parts[0] + "." + parts[1], good + ".x", parts[0] + ".!!." + parts[2],
+          parts[0] + "." + base64url_encode("[1,2]") + "." + parts[2],
+          base64url_encode("not json") + "." + parts[1] + "." + parts[2]})
+    {
         auto verified = jwt_verify_hs256(bad, key);
         ASSERT_TRUE(std::holds_alternative<jwt_error>(verified)) << bad;
         EXPECT_EQ(std::get<jwt_error>(verified), jwt_error::malformed) << bad;

@@ -107,8 +107,9 @@ TEST(Query, FieldNamesAreCaseInsensitive)
 
 TEST(Query, UnknownFieldGivesErrormsgAndNoRows)
 {
-    for (const char* q : {"select=nosuch", "select=idint&where=nosuch==1", "select=idint&order=nosuch",
-                          "select=idint,nosuch"}) {
+    for (const char* q :
+         {"select=nosuch", "select=idint&where=nosuch==1", "select=idint&order=nosuch", "select=idint,nosuch"})
+    {
         table t = run(q);
         EXPECT_NE(t.errormsg.find("nosuch"), std::string::npos) << q;
         EXPECT_TRUE(t.rows.empty()) << q;
@@ -118,9 +119,10 @@ TEST(Query, UnknownFieldGivesErrormsgAndNoRows)
 
 TEST(Query, SyntaxErrorsGiveErrormsg)
 {
-    for (const char* q : {"where=status==", "where=status", "where=(status==VALID", "where=status==VALID%26%26",
-                          "where=status==%22VALID", "where=!status", "limit=x", "limit=-1", "order=idint+sideways",
-                          "from=hosts"}) {
+    for (const char* q :
+         {"where=status==", "where=status", "where=(status==VALID", "where=status==VALID%26%26",
+          "where=status==%22VALID", "where=!status", "limit=x", "limit=-1", "order=idint+sideways", "from=hosts"})
+    {
         table t = run(q);
         EXPECT_FALSE(t.errormsg.empty()) << q;
         EXPECT_TRUE(t.rows.empty()) << q;
@@ -178,8 +180,10 @@ TEST(Query, NestingUpToTheLimitIsAccepted)
 TEST(Query, NestingBeyondTheLimitIsAnErrorNotACrash)
 {
     // The parser recursed once per '(' without a bound: 100,000 of them overflowed the stack.
-    for (std::size_t depth : {std::size_t{100'000}, std::size_t{5'000}, selection_rule::max_nesting + 1}) {
-        for (const std::string& where : {nested(depth), std::string(depth, '(')}) {
+    for (std::size_t depth : {std::size_t{100'000}, std::size_t{5'000}, selection_rule::max_nesting + 1})
+    {
+        for (const std::string& where : {nested(depth), std::string(depth, '(')})
+        {
             auto rule = selection_rule::compile(where, fields);
             ASSERT_TRUE(std::holds_alternative<std::string>(rule)) << depth;
             EXPECT_EQ(std::get<std::string>(rule), "selection rule nested deeper than 64 parentheses");

@@ -13,7 +13,8 @@ std::vector<std::string> split(const std::string& token)
 {
     std::vector<std::string> parts;
     std::size_t begin = 0;
-    while (true) {
+    while (true)
+    {
         std::size_t dot = token.find('.', begin);
         parts.push_back(token.substr(begin, dot - begin));
         if (dot == std::string::npos)
@@ -105,8 +106,9 @@ TEST_F(token_test, BadPasswordIs401WithoutThePassword)
 
 TEST_F(token_test, NotAFormIs400)
 {
-    EXPECT_EQ(send("POST", "/api/v3/token", {}, R"({"username":"demo","password":"demo"})", "application/json")
-                  .reply.status, 400u);
+    EXPECT_EQ(
+        send("POST", "/api/v3/token", {}, R"({"username":"demo","password":"demo"})", "application/json").reply.status,
+        400u);
     EXPECT_EQ(send("POST", "/api/v3/token", {}, "username=demo&password=demo", "").reply.status, 400u);
     EXPECT_EQ(send("POST", "/api/v3/token", {}, "username=demo", "application/x-www-form-urlencoded").reply.status,
               400u);
@@ -116,7 +118,9 @@ TEST_F(token_test, NotAFormIs400)
     EXPECT_EQ(r.reply.status, 400u);
     EXPECT_FALSE(r.error().empty());
     EXPECT_EQ(send("POST", "/api/v3/token", {}, "username=demo&password=demo",
-                   "application/x-www-form-urlencoded; charset=UTF-8").reply.status, 200u);
+                   "application/x-www-form-urlencoded; charset=UTF-8")
+                  .reply.status,
+              200u);
     EXPECT_EQ(stats().rejected_credentials, 0u);
 }
 
@@ -144,7 +148,8 @@ TEST_F(token_test, FailFirstTokenRequests)
     p.faults.fail_first_token_requests = 2;
     p.faults.retry_after = 7s;
     make(p);
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 2; ++i)
+    {
         reply_view r = post_token("demo", "demo");
         EXPECT_EQ(r.reply.status, 503u);
         EXPECT_EQ(r.header("Retry-After"), "7");
@@ -192,22 +197,22 @@ TEST_F(auth_test, MissingAndMalformed)
     } cases[] = {
         {"", "missing"},
         {"   ", "missing"},
-        {token, "malformed"},               // no type
-        {"Basic:" + token, "malformed"},     // wrong type
+        {token, "malformed"},             // no type
+        {"Basic:" + token, "malformed"},  // wrong type
         {"Bearer:", "malformed"},
         {"Bearer:abc.def", "malformed"},
         {"Bearer:" + token + "x.y", "malformed"},
         {"Bearer:" + token.substr(0, token.size() - 3) + "AAA", "signature"},
     };
     std::map<std::string, std::uint64_t> expected;
-    for (const auto& c : cases) {
+    for (const auto& c : cases)
+    {
         reply_view r = get("/api/v3/project/1/project", c.header);
         EXPECT_EQ(r.reply.status, 401u) << c.header;
         ++expected[c.reason];
         // The error says which, and never echoes the token.
         EXPECT_EQ(r.reply.body.find(token), std::string::npos);
-        EXPECT_NE(r.error().find(c.reason == "signature" ? "signature" : c.reason), std::string::npos)
-            << r.reply.body;
+        EXPECT_NE(r.error().find(c.reason == "signature" ? "signature" : c.reason), std::string::npos) << r.reply.body;
     }
     EXPECT_EQ(stats().unauthorized_by_reason, expected);
 }
@@ -233,7 +238,7 @@ TEST_F(auth_test, ExpiredToken)
     EXPECT_EQ(get("/api/v3/project/1/version", auth).reply.status, 200u);
     advance(99ms);  // T + 1.999
     EXPECT_EQ(get("/api/v3/project/1/version", auth).reply.status, 200u);
-    advance(1ms);   // T + 2 == exp
+    advance(1ms);  // T + 2 == exp
     reply_view r = get("/api/v3/project/1/version", auth);
     EXPECT_EQ(r.reply.status, 401u);
     EXPECT_NE(r.error().find("expired"), std::string::npos);
@@ -259,7 +264,8 @@ TEST_F(auth_test, Revocation)
     svc().revoke_all_tokens();
     // Same second, issued after the revocation: valid.
     std::string new_token = login();
-    for (const auto& t : {old_token, helper_token}) {
+    for (const auto& t : {old_token, helper_token})
+    {
         reply_view r = get("/api/v3/project/1/project", t);
         EXPECT_EQ(r.reply.status, 401u);
         EXPECT_NE(r.error().find("revoked"), std::string::npos);
@@ -349,12 +355,13 @@ TEST_F(auth_test, ConcurrentHandleIsSafe)
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&, t] {
-            for (int i = 0; i < 50; ++i) {
+            for (int i = 0; i < 50; ++i)
+            {
                 std::string body = R"({"command":"job )" + std::to_string(t * 100 + i) + "\"}";
                 service->handle(service_request{"POST", "/api/v3/jobs", auth, "application/json", body});
                 service->handle(service_request{"GET", "/api/v3/query?select=idint", auth, {}, {}});
-                service->handle(service_request{"POST", "/api/v3/token", {}, "application/x-www-form-urlencoded",
-                                                "username=demo&password=demo"});
+                service->handle(service_request{
+                    "POST", "/api/v3/token", {}, "application/x-www-form-urlencoded", "username=demo&password=demo"});
             }
         });
     for (auto& th : threads)

@@ -30,8 +30,9 @@ TEST_F(routes_test, ProjectAndVersionTables)
 TEST_F(routes_test, UnknownResourceAndWrongMethod)
 {
     std::string auth = login();
-    for (const char* target : {"/api/v3/nosuch", "/api/v3/project/2/project", "/api/v3/jobs/1000/status/x",
-                               "/api/v3", "/elsewhere"}) {
+    for (const char* target :
+         {"/api/v3/nosuch", "/api/v3/project/2/project", "/api/v3/jobs/1000/status/x", "/api/v3", "/elsewhere"})
+    {
         reply_view r = get(target, auth);
         EXPECT_EQ(r.reply.status, 404u) << target;
         EXPECT_FALSE(r.error().empty());
@@ -48,7 +49,8 @@ TEST_F(routes_test, UnknownResourceAndWrongMethod)
         {"POST", "/api/v3/jobs/1000", "GET, PUT, PATCH, DELETE"},
         {"PUT", "/api/v3/jobs/1000/status", "GET"},
     };
-    for (const auto& c : cases) {
+    for (const auto& c : cases)
+    {
         reply_view r = send(c.method, c.target, auth, "{}");
         EXPECT_EQ(r.reply.status, 405u) << c.method << ' ' << c.target;
         EXPECT_EQ(r.header("Allow"), c.allow);
@@ -75,10 +77,13 @@ TEST_F(routes_test, BodyTooLarge)
     EXPECT_EQ(r.reply.status, 413u);
     EXPECT_FALSE(r.error().empty());
     EXPECT_EQ(send("POST", "/api/v3/token", {}, "username=demo&password=" + std::string(64, 'x'),
-                   "application/x-www-form-urlencoded").reply.status, 413u);
+                   "application/x-www-form-urlencoded")
+                  .reply.status,
+              413u);
     EXPECT_EQ(svc().job_count(), 0u);
     EXPECT_EQ(send("POST", "/api/v3/jobs", auth, std::string(R"({"command":")") + std::string(64 - 14, 'y') + "\"}")
-                  .reply.status, 201u);  // exactly 64 bytes
+                  .reply.status,
+              201u);  // exactly 64 bytes
 }
 
 TEST_F(routes_test, RequestsByRouteAreNormalised)
@@ -150,9 +155,9 @@ TEST_F(jobs_test, SubmitAnswersATableWithTheId)
 TEST_F(jobs_test, SubmitNeedsACommand)
 {
     std::string auth = login();
-    for (const char* body : {"", "not json", "[1]", "{}", R"({"command":""})", R"({"command":5})",
-                             R"({"cmd":null})", R"({"command":"x","priority":"urgent"})",
-                             R"({"command":"x","priority":1.5})"}) {
+    for (const char* body : {"", "not json", "[1]", "{}", R"({"command":""})", R"({"command":5})", R"({"cmd":null})",
+                             R"({"command":"x","priority":"urgent"})", R"({"command":"x","priority":1.5})"})
+    {
         reply_view r = send("POST", "/api/v3/jobs", auth, body, "application/json");
         EXPECT_EQ(r.reply.status, 400u) << body;
         EXPECT_FALSE(r.error().empty());
@@ -168,8 +173,9 @@ TEST_F(jobs_test, AllFieldsOfAJob)
                                    R"("resources":"linux64 RAM/100","priority":"8,4","jobclass":"short",)"
                                    R"("group":"g1","logfile":"b.log","autokill":30})");
     ASSERT_EQ(id, 1000);
-    for (const char* target : {"/api/v3/jobs/1000", "/api/v3/jobs/1000/", "/api/v3/jobs/1000/*",
-                               "/api/v3/jobs/000001000"}) {
+    for (const char* target :
+         {"/api/v3/jobs/1000", "/api/v3/jobs/1000/", "/api/v3/jobs/1000/*", "/api/v3/jobs/000001000"})
+    {
         reply_view r = get(target, auth);
         ASSERT_EQ(r.reply.status, 200u) << target;
         json::value v = r.body();
@@ -178,7 +184,8 @@ TEST_F(jobs_test, AllFieldsOfAJob)
         const auto& row = v.at("rows").at(0).as_array();
         ASSERT_EQ(columns.size(), row.size());
         std::map<std::string, json::value> job;
-        for (std::size_t i = 0; i < columns.size(); ++i) {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+        {
             EXPECT_EQ(columns[i].at("col").as_int64(), static_cast<std::int64_t>(i));
             job[std::string(columns[i].at("field").as_string())] = row[i];
         }
@@ -222,8 +229,8 @@ TEST_F(jobs_test, OneField)
 TEST_F(jobs_test, NoSuchJob)
 {
     std::string auth = login();
-    for (const char* target : {"/api/v3/jobs/1000", "/api/v3/jobs/1000/status", "/api/v3/jobs/abc",
-                               "/api/v3/jobs/-5"}) {
+    for (const char* target : {"/api/v3/jobs/1000", "/api/v3/jobs/1000/status", "/api/v3/jobs/abc", "/api/v3/jobs/-5"})
+    {
         reply_view r = get(target, auth);
         EXPECT_EQ(r.reply.status, 404u) << target;
         EXPECT_NE(r.error().find("no such job"), std::string::npos);
@@ -421,11 +428,12 @@ TEST_F(query_service_test, JsonQueryOverJobs)
                        "&order=idint+DESC&limit=10",
                        auth);
     ASSERT_EQ(r.reply.status, 200u);
-    EXPECT_EQ(r.reply.body,
-              R"({"startrow":1,"endrow":2,)"
-              R"("query":"SELECT idint,status FROM jobs WHERE status==VALID||status==SCHEDULED ORDERBY idint DESC LIMIT 10",)"
-              R"("errormsg":"","columns":[{"col":0,"field":"idint"},{"col":1,"field":"status"}],)"
-              R"("rows":[[1002,"SCHEDULED"],[1000,"VALID"]]})");
+    EXPECT_EQ(
+        r.reply.body,
+        R"({"startrow":1,"endrow":2,)"
+        R"("query":"SELECT idint,status FROM jobs WHERE status==VALID||status==SCHEDULED ORDERBY idint DESC LIMIT 10",)"
+        R"("errormsg":"","columns":[{"col":0,"field":"idint"},{"col":1,"field":"status"}],)"
+        R"("rows":[[1002,"SCHEDULED"],[1000,"VALID"]]})");
     r = get("/api/v3/query?select=*&where=idint==1001", auth);
     EXPECT_EQ(r.body().at("columns").as_array().size(), job_store::fields().size());
     EXPECT_EQ(r.body().at("rows").as_array().size(), 1u);
@@ -435,8 +443,9 @@ TEST_F(query_service_test, Errors)
 {
     std::string auth = login();
     submit(auth, R"({"command":"a"})");
-    for (const char* q : {"select=nosuch", "select=idint&where=nosuch==1", "select=idint&from=hosts",
-                          "select=idint&order=nosuch"}) {
+    for (const char* q :
+         {"select=nosuch", "select=idint&where=nosuch==1", "select=idint&from=hosts", "select=idint&order=nosuch"})
+    {
         reply_view r = get(std::string("/api/v3/query?") + q, auth);
         EXPECT_EQ(r.reply.status, 200u) << q;
         EXPECT_FALSE(r.body().at("errormsg").as_string().empty()) << q;

@@ -22,10 +22,9 @@ table sample()
 
 TEST(TableWriter, JsonShapeExactBytes)
 {
-    EXPECT_EQ(to_json(sample()),
-              R"({"startrow":1,"endrow":2,"query":"SELECT idint,status FROM jobs","errormsg":"",)"
-              R"("columns":[{"col":0,"field":"idint"},{"col":1,"field":"status"}],)"
-              R"("rows":[[1000,"VALID"],[-7,"a \"quoted\", \\ text\n"]]})");
+    EXPECT_EQ(to_json(sample()), R"({"startrow":1,"endrow":2,"query":"SELECT idint,status FROM jobs","errormsg":"",)"
+                                 R"("columns":[{"col":0,"field":"idint"},{"col":1,"field":"status"}],)"
+                                 R"("rows":[[1000,"VALID"],[-7,"a \"quoted\", \\ text\n"]]})");
 }
 
 TEST(TableWriter, JsonIsValidAndTyped)

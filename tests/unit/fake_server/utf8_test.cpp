@@ -16,13 +16,14 @@ TEST(Utf8, WellFormedSequences)
     EXPECT_TRUE(is_valid_utf8(""));
     EXPECT_TRUE(is_valid_utf8("plain ASCII"));
     EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // é € 😀
-    EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));                          // U+10FFFF
+    EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));                           // U+10FFFF
 }
 
 TEST(Utf8, IllFormedSequences)
 {
     for (const char* bad : {"\xFF", "\x80", "caf\xE9", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
-                            "\xC3", "\xE2\x82", "\xF0\x9F\x98"}) {
+                            "\xC3", "\xE2\x82", "\xF0\x9F\x98"})
+    {
         EXPECT_FALSE(is_valid_utf8(bad)) << bad;
     }
 }
@@ -58,7 +59,8 @@ TEST_F(utf8_service_test, EchoedRequestBytesKeepTheAnswerValidJson)
 TEST_F(utf8_service_test, QueryParameterThatIsNotUtf8Is400)
 {
     const std::string auth = login();
-    for (const char* q : {"where=user==caf%E9", "select=%FF", "order=%C3", "format=%FF"}) {
+    for (const char* q : {"where=user==caf%E9", "select=%FF", "order=%C3", "format=%FF"})
+    {
         reply_view r = get(std::string("/api/v3/query?") + q, auth);
         EXPECT_EQ(r.reply.status, 400u) << q;
         EXPECT_NE(r.error().find("not valid UTF-8"), std::string::npos) << q;

@@ -31,13 +31,13 @@ TEST(batch_tags, generated_tags_keep_a_jobname_in_front_and_match_only_themselve
     EXPECT_EQ(tags.jobname(1), "nightly.vr-0123456789ab-1");
     EXPECT_EQ(tags.job_of("vr-0123456789ab-0"), 0u);
     EXPECT_EQ(tags.job_of("nightly.vr-0123456789ab-1"), 1u);
-    EXPECT_EQ(tags.job_of("vr-0123456789ab-1"), std::nullopt);          // job 1 has its name in front
-    EXPECT_EQ(tags.job_of("other.vr-0123456789ab-0"), std::nullopt);    // job 0 has none
+    EXPECT_EQ(tags.job_of("vr-0123456789ab-1"), std::nullopt);        // job 1 has its name in front
+    EXPECT_EQ(tags.job_of("other.vr-0123456789ab-0"), std::nullopt);  // job 0 has none
     EXPECT_EQ(tags.job_of("nightlyXvr-0123456789ab-1"), std::nullopt);
     EXPECT_EQ(tags.job_of("vr-0123456789ab-00"), std::nullopt);
-    EXPECT_EQ(tags.job_of("vr-0123456789ab-4"), std::nullopt);          // no such job
+    EXPECT_EQ(tags.job_of("vr-0123456789ab-4"), std::nullopt);  // no such job
     EXPECT_EQ(tags.job_of("vr-0123456789ab-2 "), std::nullopt);
-    EXPECT_EQ(tags.job_of("vr-ffffffffffff-2"), std::nullopt);          // another batch
+    EXPECT_EQ(tags.job_of("vr-ffffffffffff-2"), std::nullopt);  // another batch
     EXPECT_FALSE(tags.caller_tag(1));
 }
 

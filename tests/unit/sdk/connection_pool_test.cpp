@@ -60,8 +60,8 @@ struct pool_fixture : ::testing::Test
     connection_pool pool{2, 30s, observer};
 
     // Opens a connection through the pool's slot and releases it as reusable.
-    std::shared_ptr<scripted_connection> open_and_release(std::shared_ptr<connection_script> script =
-                                                              std::make_shared<connection_script>())
+    std::shared_ptr<scripted_connection>
+    open_and_release(std::shared_ptr<connection_script> script = std::make_shared<connection_script>())
     {
         connection_pool::connection_ptr slot;
         EXPECT_EQ(pool.try_acquire(slot, false), connection_pool::acquired::slot);
@@ -204,12 +204,12 @@ TEST_F(pool_fixture, waiters_ahead_of_the_queue_are_served_first_in_their_order)
     boost::asio::cancellation_signal cancel;
     auto wait = [&](std::string name, bool ahead, boost::asio::cancellation_slot slot = {}) {
         pool.async_acquire(io.get_executor(), ahead, false,
-                           boost::asio::bind_cancellation_slot(slot, [&, name](boost::system::error_code e,
-                                                                               connection_pool::connection_ptr c) {
-                               served.push_back(e ? name + " cancelled" : name);
-                               if (c)
-                                   handed = std::move(c);
-                           }));
+                           boost::asio::bind_cancellation_slot(
+                               slot, [&, name](boost::system::error_code e, connection_pool::connection_ptr c) {
+                                   served.push_back(e ? name + " cancelled" : name);
+                                   if (c)
+                                       handed = std::move(c);
+                               }));
     };
     wait("request 1", false);
     wait("token 1", true);

@@ -46,7 +46,7 @@ TEST(submit_response, accepts_every_documented_shape)
     for (std::string_view column : {"jobid", "id", "idint", "JOBID"})
     {
         std::string body = R"({"startrow":1,"endrow":1,"query":"","errormsg":"","columns":[{"col":0,"field":")"
-                         + std::string(column) + R"("}],"rows":[[1138]]})";
+                           + std::string(column) + R"("}],"rows":[[1138]]})";
         EXPECT_EQ(parsed(body), job_id(1138)) << column;
         body = R"({"columns":[{"col":0,"field":")" + std::string(column) + R"("}],"rows":[["000001138"]]})";
         EXPECT_EQ(parsed(body), job_id(1138)) << column;
@@ -61,9 +61,19 @@ TEST(submit_response, accepts_every_documented_shape)
 TEST(submit_response, refuses_answers_without_an_id)
 {
     for (std::string_view body : {
-             "", "nope", "{}", "[]", "-3", R"({"jobid":null})", R"({"jobid":"abc"})", R"({"id":-4})",
-             R"({"id":[1]})", R"({"columns":["status"],"rows":[["SCHEDULED"]]})", R"({"columns":["jobid"],"rows":[]})",
-             R"({"columns":["jobid"],"rows":[["x"]]})", R"({"errormsg":"no","columns":[],"rows":[]})",
+             "",
+             "nope",
+             "{}",
+             "[]",
+             "-3",
+             R"({"jobid":null})",
+             R"({"jobid":"abc"})",
+             R"({"id":-4})",
+             R"({"id":[1]})",
+             R"({"columns":["status"],"rows":[["SCHEDULED"]]})",
+             R"({"columns":["jobid"],"rows":[]})",
+             R"({"columns":["jobid"],"rows":[["x"]]})",
+             R"({"errormsg":"no","columns":[],"rows":[]})",
              R"({"columns":["jobid"]})",
          })
     {

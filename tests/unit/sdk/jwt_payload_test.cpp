@@ -82,12 +82,11 @@ TEST(jwt_payload, two_part_token_without_signature_is_accepted)
 
 TEST(jwt_payload, garbage_gives_nullopt)
 {
-    for (const std::string& bad : {std::string(), std::string("."), std::string(".."),
-                                   std::string("opaque-token-without-dots"), std::string("a.!!!.c"),
-                                   base64url("{}") + "." + base64url("not json") + ".x",
-                                   base64url("{}") + "." + base64url("[1,2,3]") + ".x",
-                                   base64url("{}") + "." + base64url(R"({"exp":1)") + ".x",
-                                   std::string("a..c"), std::string(3000, '.')})
+    for (const std::string& bad :
+         {std::string(), std::string("."), std::string(".."), std::string("opaque-token-without-dots"),
+          std::string("a.!!!.c"), base64url("{}") + "." + base64url("not json") + ".x",
+          base64url("{}") + "." + base64url("[1,2,3]") + ".x", base64url("{}") + "." + base64url(R"({"exp":1)") + ".x",
+          std::string("a..c"), std::string(3000, '.')})
     {
         EXPECT_FALSE(decode_jwt_payload(bad)) << bad;
     }

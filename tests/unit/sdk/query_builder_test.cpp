@@ -21,23 +21,28 @@ TEST(query_builder, defaults_to_jobs_as_json)
 
 TEST(query_builder, sends_every_part_in_order)
 {
-    auto q = query().select({"id", "status"}).from("jobs").where("status==VALID").order("id").limit(10).format(
-        query_format::csv);
+    auto q = query()
+                 .select({"id", "status"})
+                 .from("jobs")
+                 .where("status==VALID")
+                 .order("id")
+                 .limit(10)
+                 .format(query_format::csv);
     EXPECT_EQ(q.params(), (query_params{{"select", "id,status"},
                                         {"from", "jobs"},
                                         {"where", "status==VALID"},
                                         {"order", "id"},
                                         {"limit", "10"},
                                         {"format", "csv"}}));
-    EXPECT_EQ(q.target(), "/api/v3/query?select=id%2Cstatus&from=jobs&where=status%3D%3DVALID&order=id&limit=10&format=csv");
+    EXPECT_EQ(q.target(),
+              "/api/v3/query?select=id%2Cstatus&from=jobs&where=status%3D%3DVALID&order=id&limit=10&format=csv");
 }
 
 TEST(query_builder, encodes_rules_with_spaces_and_symbols)
 {
     auto q = query().where("jobname==\"a b\" && priority>4").order("host DESC, id").format(query_format::csv_noheader);
-    EXPECT_EQ(q.target(),
-              "/api/v3/query?from=jobs&where=jobname%3D%3D%22a%20b%22%20%26%26%20priority%3E4"
-              "&order=host%20DESC%2C%20id&format=csv-noheader");
+    EXPECT_EQ(q.target(), "/api/v3/query?from=jobs&where=jobname%3D%3D%22a%20b%22%20%26%26%20priority%3E4"
+                          "&order=host%20DESC%2C%20id&format=csv-noheader");
 }
 
 TEST(query_builder, limit_zero_means_none)

@@ -18,11 +18,43 @@ namespace {
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
-enum class method { get, post, put, patch, del };
-enum class conn_state { fresh, reused };
-enum class token_state { fresh, soft_window, hard_window, refused_by_401 };
-enum class step { connect, handshake, write, read_headers, read_body };
-enum class failure { error, eof, timeout, cancellation, partial_write, malformed };
+enum class method
+{
+    get,
+    post,
+    put,
+    patch,
+    del
+};
+enum class conn_state
+{
+    fresh,
+    reused
+};
+enum class token_state
+{
+    fresh,
+    soft_window,
+    hard_window,
+    refused_by_401
+};
+enum class step
+{
+    connect,
+    handshake,
+    write,
+    read_headers,
+    read_body
+};
+enum class failure
+{
+    error,
+    eof,
+    timeout,
+    cancellation,
+    partial_write,
+    malformed
+};
 
 const char* name(method m)
 {
@@ -82,9 +114,9 @@ bool idempotent(method m)
 
 struct outcome
 {
-    error_code ec;              // empty: the call succeeds (after the retry)
-    int extra_attempts = 0;     // times the request went on the wire again because of the failure
-    bool retry_on_fresh = false;// the retry used a new connection
+    error_code ec;                 // empty: the call succeeds (after the retry)
+    int extra_attempts = 0;        // times the request went on the wire again because of the failure
+    bool retry_on_fresh = false;   // the retry used a new connection
     bool connect_retried = false;  // the connection was opened again (nothing had been sent)
 };
 
@@ -141,7 +173,7 @@ struct trace
 {
     error_code ec;
     bool answered = false;
-    int writes = 0;             // requests that went on the wire, whole or in part
+    int writes = 0;  // requests that went on the wire, whole or in part
     int connects = 0;
     int reused_takes = 0;
     int token_waits = 0;
@@ -222,8 +254,8 @@ trace run(const scenario& sc, const retry_policy& policy = {})
             break;
         case request_step::connect:
             ++t.connects;
-            if ((sc.fail_step == step::connect || sc.fail_step == step::handshake) && sc.conn == conn_state::fresh &&
-                should_fail(sc.fail_step))
+            if ((sc.fail_step == step::connect || sc.fail_step == step::handshake) && sc.conn == conn_state::fresh
+                && should_fail(sc.fail_step))
             {
                 ev.kind = request_event_kind::connect_failed;
                 ev.ec = failure_code(sc.fail_step, sc.fail_with);
@@ -232,14 +264,14 @@ trace run(const scenario& sc, const retry_policy& policy = {})
             ev.kind = request_event_kind::connected;
             break;
         case request_step::attach_token:
-            ev.kind = hard_window && !a.use_waited_token ? request_event_kind::no_token
-                                                          : request_event_kind::token_attached;
+            ev.kind =
+                hard_window && !a.use_waited_token ? request_event_kind::no_token : request_event_kind::token_attached;
             break;
         case request_step::write:
             if (sc.fail_step == step::write && should_fail(step::write))
             {
-                const bool partial = sc.fail_with == failure::partial_write || sc.fail_with == failure::timeout ||
-                                     sc.fail_with == failure::cancellation;
+                const bool partial = sc.fail_with == failure::partial_write || sc.fail_with == failure::timeout
+                                     || sc.fail_with == failure::cancellation;
                 if (partial)
                     ++t.writes;
                 ev.kind = request_event_kind::write_failed;
@@ -309,8 +341,8 @@ TEST(request_contract, every_kind_every_step_every_failure_ends_as_the_table_say
     int checked = 0;
     for (const method m : {method::get, method::post, method::put, method::patch, method::del})
         for (const conn_state c : {conn_state::fresh, conn_state::reused})
-            for (const token_state tok : {token_state::fresh, token_state::soft_window, token_state::hard_window,
-                                          token_state::refused_by_401})
+            for (const token_state tok :
+                 {token_state::fresh, token_state::soft_window, token_state::hard_window, token_state::refused_by_401})
                 for (const step s : {step::connect, step::handshake, step::write, step::read_headers, step::read_body})
                 {
                     // A kept-alive connection is not opened: its connect and handshake cannot fail.
@@ -321,9 +353,8 @@ TEST(request_contract, every_kind_every_step_every_failure_ends_as_the_table_say
                         const scenario sc{m, c, tok, s, f};
                         const trace t = run(sc);
                         const outcome want = expected(m, s, f);
-                        SCOPED_TRACE(std::string(name(m)) + (c == conn_state::reused ? " on a kept-alive" : " on a new") +
-                                     " connection, token " + name(tok) + ", " + name(s) +
-                                     " fails with " + name(f));
+                        SCOPED_TRACE(std::string(name(m)) + (c == conn_state::reused ? " on a kept-alive" : " on a new")
+                                     + " connection, token " + name(tok) + ", " + name(s) + " fails with " + name(f));
                         ++checked;
                         EXPECT_EQ(t.ec, want.ec);
                         // Writes: one for the 401 (if any), one for the call, plus the retries.
@@ -444,7 +475,8 @@ TEST(request_contract, a_second_401_is_the_callers_answer)
 }
 
 // Drives a request to its answer, returning the action after it.
-request_action answer_with(request_fsm& m, unsigned status, std::optional<std::chrono::steady_clock::duration> retry_after = {},
+request_action answer_with(request_fsm& m, unsigned status,
+                           std::optional<std::chrono::steady_clock::duration> retry_after = {},
                            std::optional<std::chrono::steady_clock::duration> time_left = {})
 {
     step_to(m, request_event_kind::connection_reused);
@@ -522,7 +554,8 @@ TEST(request_policy, one_attempt_turns_retries_off)
     off.max_attempts = 1;
     request_fsm m = started(true, off);
     EXPECT_EQ(answer_with(m, 503).step, request_step::done);
-    const trace t = run(scenario{method::get, conn_state::fresh, token_state::fresh, step::connect, failure::error}, off);
+    const trace t =
+        run(scenario{method::get, conn_state::fresh, token_state::fresh, step::connect, failure::error}, off);
     EXPECT_EQ(t.ec, error::connection_failed);
     EXPECT_EQ(t.backoffs, 0);
 }

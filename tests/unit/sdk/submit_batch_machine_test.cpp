@@ -46,9 +46,9 @@ struct scripted_server
 {
     std::vector<found_row> jobs;  // in id order
     std::int64_t next_id = 1000;
-    std::size_t cap = 0;          // rows per answer at most (0: none)
-    bool descending = false;      // ignores order=idint and answers newest first
-    unsigned failing_queries = 0; // the next N queries fail with a 500
+    std::size_t cap = 0;           // rows per answer at most (0: none)
+    bool descending = false;       // ignores order=idint and answers newest first
+    unsigned failing_queries = 0;  // the next N queries fail with a 500
 
     std::int64_t create(const std::string& name)
     {
@@ -146,16 +146,12 @@ protected:
         post_result r;
         switch (script ? script(job, attempt) : plan::created)
         {
-        case plan::created:
-            r.id = job_id(server.create(jobname));
-            break;
+        case plan::created: r.id = job_id(server.create(jobname)); break;
         case plan::lost_created:
             server.create(jobname);
             r.ec = error::outcome_unknown;
             break;
-        case plan::lost_not_created:
-            r.ec = error::outcome_unknown;
-            break;
+        case plan::lost_not_created: r.ec = error::outcome_unknown; break;
         case plan::not_sent:
             r.ec = error::connection_failed;
             r.diag.client_message = "Connection refused";
@@ -189,8 +185,7 @@ protected:
         batch_action a = machine().next(now);
         switch (a.kind)
         {
-        case batch_action_kind::done:
-            return false;
+        case batch_action_kind::done: return false;
         case batch_action_kind::wait:
             if (a.until == batch_time::max())
             {
@@ -496,9 +491,9 @@ TEST_F(submit_batch_machine_test, caller_jobnames_are_tags_only_when_unique_in_t
     make_jobs(5);
     options.jobnames_unique = true;
     specs[0].jobname = "a";
-    specs[1].jobname = "a";       // repeated: gets a generated tag
-    specs[2].jobname = "b c";     // unique, with a space: quoted in the rule
-    specs[3].jobname = "";        // empty: generated
+    specs[1].jobname = "a";    // repeated: gets a generated tag
+    specs[2].jobname = "b c";  // unique, with a space: quoted in the rule
+    specs[3].jobname = "";     // empty: generated
     specs[4].jobname = "d";
     script = [](std::size_t, unsigned attempt) { return attempt == 1 ? plan::lost_created : plan::created; };
     const auto results = run();
@@ -585,8 +580,8 @@ TEST_F(submit_batch_machine_test, a_dead_server_gets_one_probe_per_growing_wait_
     // Ten probes, one per wait (100 ms doubled up to 10 s, jitter fixed at its top), then the
     // default rule stops the batch: nothing like a retry per job.
     EXPECT_EQ(posts, 10u);
-    const std::vector<std::chrono::steady_clock::duration> expected{100ms, 200ms, 400ms, 800ms, 1600ms,
-                                                                    3200ms, 6400ms, 10s, 10s};
+    const std::vector<std::chrono::steady_clock::duration> expected{100ms,  200ms,  400ms, 800ms, 1600ms,
+                                                                    3200ms, 6400ms, 10s,   10s};
     EXPECT_EQ(waits, expected);
     for (const auto& r : results)
     {

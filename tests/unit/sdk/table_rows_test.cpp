@@ -60,7 +60,8 @@ std::string every_kind_of_cell()
            R"([0,239,240,-1,9223372036854775807,-9223372036854775808],)"
            R"([18446744073709551615,9223372036854775808,1.5,-0.0,1e300,2.5e-7],)"
            R"(["","x","000001138","\u001b[31mred\t",null,true],)"
-           R"([false,[1,[2,{"k":"v"}]],{"rows":[[1]],"columns":7},{},[],")" + long_escaped + R"("]]})";
+           R"([false,[1,[2,{"k":"v"}]],{"rows":[[1]],"columns":7},{},[],")"
+           + long_escaped + R"("]]})";
 }
 
 TEST(table_rows, every_cell_reads_back_as_the_json_it_was)

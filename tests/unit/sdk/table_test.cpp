@@ -75,7 +75,8 @@ TEST(table, tolerates_missing_optional_members_and_plain_column_names)
 
 TEST(table, empty_table_has_no_rows)
 {
-    table t = table::parse(R"({"startrow":1,"endrow":0,"query":"","errormsg":"","columns":[{"col":0,"field":"id"}],"rows":[]})");
+    table t = table::parse(
+        R"({"startrow":1,"endrow":0,"query":"","errormsg":"","columns":[{"col":0,"field":"id"}],"rows":[]})");
     EXPECT_TRUE(t.empty());
     EXPECT_EQ(parse_error(R"({"columns":[],"rows":[]})"), boost::system::error_code{});
 }
@@ -135,9 +136,9 @@ TEST(table, wrong_shapes_are_bad_response)
 TEST(table, asking_for_what_is_not_there_is_bad_response)
 {
     table t = table::parse(documented);
-    for (auto ask : {+[](const table& x) { x.at(0, "nosuch"); }, +[](const table& x) { x.at(2, "id"); },
-                     +[](const table& x) { x.at(0, std::size_t{3}); },
-                     +[](const table& x) { x.at(0, "status").as_int(); }})
+    for (auto ask :
+         {+[](const table& x) { x.at(0, "nosuch"); }, +[](const table& x) { x.at(2, "id"); },
+          +[](const table& x) { x.at(0, std::size_t{3}); }, +[](const table& x) { x.at(0, "status").as_int(); }})
     {
         try
         {
@@ -197,7 +198,7 @@ TEST(table, wide_tables_place_and_check_every_column)
             // Column i goes to position width - 1 - i; the last one names `last_col` instead.
             const std::size_t col = i + 1 == width ? last_col : width - 1 - i;
             columns += (i == 0 ? "" : ",") + std::string(R"({"col":)") + std::to_string(col) + R"(,"field":"f)"
-                     + std::to_string(i) + R"("})";
+                       + std::to_string(i) + R"("})";
             row += (i == 0 ? "" : ",") + std::to_string(i);
         }
         return R"({"columns":[)" + columns + R"(],"rows":[[)" + row + "]]}";

@@ -90,7 +90,8 @@ protected:
 
     static mode_t mode_of(const std::string& path)
     {
-        struct stat info{};
+        struct stat info
+        {};
         EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
         return info.st_mode & 07777;
     }
@@ -209,12 +210,11 @@ TEST_F(token_cache_test, a_corrupt_file_is_a_miss_and_is_replaced)
         cached_token ok = token_for(fresh_jwt());
         return ok.access_token;
     }();
-    for (const std::string& text : {std::string("not json"), std::string("{\"version\":1}"),
-                                   std::string("{\"version\":2,\"url\":\"" + url + "\"}"), std::string(),
-                                   std::string(100 * 1024, '{'),
-                                   "{\"version\":1,\"url\":\"" + url + "\",\"user\":\"" + user
-                                       + "\",\"token_type\":\"Bearer\\r\\nX: y\",\"access_token\":\"" + good
-                                       + "\",\"received_ms\":1}"})
+    for (const std::string& text :
+         {std::string("not json"), std::string("{\"version\":1}"),
+          std::string("{\"version\":2,\"url\":\"" + url + "\"}"), std::string(), std::string(100 * 1024, '{'),
+          "{\"version\":1,\"url\":\"" + url + "\",\"user\":\"" + user
+              + "\",\"token_type\":\"Bearer\\r\\nX: y\",\"access_token\":\"" + good + "\",\"received_ms\":1}"})
     {
         {
             std::ofstream out(store.path(), std::ios::trunc);
@@ -403,7 +403,9 @@ TEST(token_cache_rules, a_token_from_the_future_is_not_trusted)
 // keeps the handler until cancelled when `hang` is set.
 struct counting_source final : token_source
 {
-    counting_source(asio::any_io_executor executor, std::atomic<int>& counter) : ex(std::move(executor)), fetches(counter) {}
+    counting_source(asio::any_io_executor executor, std::atomic<int>& counter)
+        : ex(std::move(executor)), fetches(counter)
+    {}
 
     void async_fetch(token_fetch_handler handler) override
     {

@@ -142,7 +142,10 @@ struct outcome
 // Fake clocks for the tests that move time; the fast path reads them through a function pointer.
 std::atomic<std::int64_t> fake_steady_ns{1'000'000'000'000};
 std::atomic<std::int64_t> fake_wall_ns{1'700'000'000'000'000'000};
-steady_time fake_steady() noexcept { return steady_time(std::chrono::nanoseconds(fake_steady_ns.load())); }
+steady_time fake_steady() noexcept
+{
+    return steady_time(std::chrono::nanoseconds(fake_steady_ns.load()));
+}
 wall_time fake_wall() noexcept
 {
     return wall_time(std::chrono::duration_cast<wall_time::duration>(std::chrono::nanoseconds(fake_wall_ns.load())));
@@ -295,10 +298,11 @@ TEST_F(token_pipeline_test, waiters_resume_on_their_own_executor)
     auto strand = asio::make_strand(io);
     bool on_strand = false;
     bool done = false;
-    pipeline().async_acquire(strand, asio::bind_executor(strand, [&](boost::system::error_code ec, token_ticket, diagnostics) {
-        done = !ec;
-        on_strand = strand.running_in_this_thread();
-    }));
+    pipeline().async_acquire(strand,
+                             asio::bind_executor(strand, [&](boost::system::error_code ec, token_ticket, diagnostics) {
+                                 done = !ec;
+                                 on_strand = strand.running_in_this_thread();
+                             }));
     poll();
     fake_source::complete_pending(*source, ok(hour_jwt()));
     poll();
@@ -311,11 +315,13 @@ TEST_F(token_pipeline_test, cancelled_waiter_is_aborted_others_get_the_token)
     const std::string jwt = hour_jwt();
     asio::cancellation_signal signal;
     outcome cancelled;
-    pipeline().async_acquire(io.get_executor(), asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket t, diagnostics) {
-        cancelled.done = true;
-        cancelled.ec = ec;
-        cancelled.ticket = std::move(t);
-    }));
+    pipeline().async_acquire(
+        io.get_executor(),
+        asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket t, diagnostics) {
+            cancelled.done = true;
+            cancelled.ec = ec;
+            cancelled.ticket = std::move(t);
+        }));
     outcome a, b;
     acquire(a);
     acquire(b);
@@ -344,10 +350,12 @@ TEST_F(token_pipeline_test, partial_and_total_cancellation_also_abort)
     {
         asio::cancellation_signal signal;
         outcome o;
-        pipeline().async_acquire(io.get_executor(), asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket, diagnostics) {
-            o.done = true;
-            o.ec = ec;
-        }));
+        pipeline().async_acquire(
+            io.get_executor(),
+            asio::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec, token_ticket, diagnostics) {
+                o.done = true;
+                o.ec = ec;
+            }));
         poll();
         signal.emit(type);
         poll();
@@ -361,7 +369,8 @@ TEST_F(token_pipeline_test, coroutine_cancellation_with_cancel_after_style_signa
     // The awaitable form: a cancelled coroutine gets operation_aborted thrown.
     asio::cancellation_signal signal;
     boost::system::error_code seen;
-    asio::co_spawn(io, acquire_expect_throw(&pipeline(), &seen), asio::bind_cancellation_slot(signal.slot(), asio::detached));
+    asio::co_spawn(io, acquire_expect_throw(&pipeline(), &seen),
+                   asio::bind_cancellation_slot(signal.slot(), asio::detached));
     poll();
     signal.emit(asio::cancellation_type::terminal);
     poll();
@@ -702,7 +711,8 @@ TEST_F(token_pipeline_test, concurrent_try_acquire_while_renewals_happen)
             const int k = n_.fetch_add(1);
             token_fetch_result r;
             r.grant.token_type = "Bearer";
-            r.grant.access_token = std::string(static_cast<std::size_t>(100 + k % 300), static_cast<char>('a' + k % 26));
+            r.grant.access_token =
+                std::string(static_cast<std::size_t>(100 + k % 300), static_cast<char>('a' + k % 26));
             asio::post(ex_, asio::append(std::move(h), std::move(r)));
         }
 
@@ -737,8 +747,8 @@ TEST_F(token_pipeline_test, concurrent_try_acquire_while_renewals_happen)
                 }
                 hits.fetch_add(1, std::memory_order_relaxed);
                 const std::string_view value(t.authorization);
-                if (value.substr(0, 7) != "Bearer:" || value.size() < 8 ||
-                    value.find_first_not_of(value[7], 7) != std::string_view::npos)
+                if (value.substr(0, 7) != "Bearer:" || value.size() < 8
+                    || value.find_first_not_of(value[7], 7) != std::string_view::npos)
                     torn.fetch_add(1);
             }
         });

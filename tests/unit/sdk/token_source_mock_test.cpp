@@ -28,12 +28,12 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace vovrest::detail;
-using vovrest::diagnostics;
-using vovrest::error;
 using ::testing::_;
 using ::testing::Eq;
 using ::testing::InSequence;
 using ::testing::StrictMock;
+using vovrest::diagnostics;
+using vovrest::error;
 
 class mock_token_source : public token_source
 {

@@ -73,8 +73,8 @@ protected:
     // A one-hour token issued now (clocks agree).
     std::string hour_token() const
     {
-        const double w = static_cast<double>(
-            std::chrono::duration_cast<std::chrono::seconds>(wall().time_since_epoch()).count());
+        const double w =
+            static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(wall().time_since_epoch()).count());
         return make_jwt(w, w + 3600);
     }
 
@@ -416,7 +416,8 @@ TEST_F(token_state_machine_test, authentication_failure_is_remembered_then_forgo
     token_actions a;
     ASSERT_EQ(machine().acquire(now, a).status, acquire_status::wait);
     token_actions failed;
-    machine().fetch_completed(now, wall(), failure(error::authentication_failed, "invalid username or password"), failed);
+    machine().fetch_completed(now, wall(), failure(error::authentication_failed, "invalid username or password"),
+                              failed);
     EXPECT_EQ(failed.waiters, waiters_outcome::fail);
     EXPECT_EQ(failed.fetched, fetch_outcome::failed);
     EXPECT_EQ(failed.ec, error::authentication_failed);
@@ -581,8 +582,8 @@ TEST_F(token_state_machine_test, success_without_access_token_is_a_bad_response)
 TEST_F(token_state_machine_test, failure_classification)
 {
     EXPECT_EQ(classify_failure(error::authentication_failed), failure_kind::authentication);
-    for (const error e : {error::connection_failed, error::timeout, error::server_error, error::rate_limited,
-                          error::bad_response})
+    for (const error e :
+         {error::connection_failed, error::timeout, error::server_error, error::rate_limited, error::bad_response})
         EXPECT_EQ(classify_failure(e), failure_kind::transient);
     EXPECT_EQ(classify_failure(boost::asio::error::connection_refused), failure_kind::transient);
     EXPECT_EQ(classify_failure(error::tls_failed), failure_kind::fatal);

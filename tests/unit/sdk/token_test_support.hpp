@@ -43,8 +43,8 @@ inline std::string json_number(double v)
 
 inline std::string jwt_from_payload(std::string_view payload_json)
 {
-    return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload_json) + "." +
-           base64url("signature-not-checked");
+    return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload_json) + "."
+           + base64url("signature-not-checked");
 }
 
 inline std::string make_jwt(std::optional<double> iat, std::optional<double> exp)

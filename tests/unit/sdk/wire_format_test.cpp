@@ -138,7 +138,8 @@ TEST(wire_format, extra_headers_are_written_after_the_sessions_own)
     std::string head;
     const std::vector<std::pair<std::string, std::string>> extra{{"X-Trace", "42"}};
     ASSERT_TRUE(write_request_head(head, "GET", "/x", "h:1", "ua", "", "", 0, extra));
-    EXPECT_EQ(head, "GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: ua\r\nAccept: application/json\r\nX-Trace: 42\r\n\r\n");
+    EXPECT_EQ(head,
+              "GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: ua\r\nAccept: application/json\r\nX-Trace: 42\r\n\r\n");
 }
 
 TEST(wire_format, status_to_error)
@@ -204,15 +205,14 @@ TEST(wire_format, request_head_bytes)
     std::string head;
     ASSERT_TRUE(write_request_head(head, "POST", "/api/v3/jobs", "127.0.0.1:6271", "vovrest/0.1", "Bearer:abc",
                                    "application/json", 17));
-    EXPECT_EQ(head,
-              "POST /api/v3/jobs HTTP/1.1\r\n"
-              "Host: 127.0.0.1:6271\r\n"
-              "User-Agent: vovrest/0.1\r\n"
-              "Accept: application/json\r\n"
-              "Authorization: Bearer:abc\r\n"
-              "Content-Type: application/json\r\n"
-              "Content-Length: 17\r\n"
-              "\r\n");
+    EXPECT_EQ(head, "POST /api/v3/jobs HTTP/1.1\r\n"
+                    "Host: 127.0.0.1:6271\r\n"
+                    "User-Agent: vovrest/0.1\r\n"
+                    "Accept: application/json\r\n"
+                    "Authorization: Bearer:abc\r\n"
+                    "Content-Type: application/json\r\n"
+                    "Content-Length: 17\r\n"
+                    "\r\n");
     ASSERT_TRUE(write_request_head(head, "GET", "/x?a=1", "h:80", "ua", "", "", 0));
     EXPECT_EQ(head, "GET /x?a=1 HTTP/1.1\r\nHost: h:80\r\nUser-Agent: ua\r\nAccept: application/json\r\n\r\n");
     ASSERT_TRUE(write_request_head(head, "DELETE", "/x", "h:80", "ua", "T:t", "", 0));
@@ -239,8 +239,8 @@ namespace {
 TEST(wire_format, request_head_with_empty_values)
 {
     std::string head;
-    ASSERT_TRUE(write_request_head(head, "GET", "/", "h:1", std::string_view(), std::string_view(),
-                                   std::string_view(), 0));
+    ASSERT_TRUE(
+        write_request_head(head, "GET", "/", "h:1", std::string_view(), std::string_view(), std::string_view(), 0));
     EXPECT_EQ(head, "GET / HTTP/1.1\r\nHost: h:1\r\nUser-Agent: \r\nAccept: application/json\r\n\r\n");
 }
 

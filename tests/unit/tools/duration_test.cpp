@@ -35,8 +35,8 @@ TEST(Duration, FractionsAndSums)
 
 TEST(Duration, Rejects)
 {
-    for (const char* bad : {"", "5", "ms", "5x", "5 s", "-5s", "1.s", ".5s", "s5", "5sm", "1e3ms",
-                            "99999999999999999999h"})
+    for (const char* bad :
+         {"", "5", "ms", "5x", "5 s", "-5s", "1.s", ".5s", "s5", "5sm", "1e3ms", "99999999999999999999h"})
         EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
 }
 

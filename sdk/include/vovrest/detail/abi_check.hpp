@@ -32,13 +32,13 @@
 #define VOVREST_ABI_CACHE default
 #endif
 
-#define VOVREST_ABI_PASTE(asio, beast, deprecated, coroutine, cache) \
+#define VOVREST_ABI_PASTE(asio, beast, deprecated, coroutine, cache)                                                   \
     abi_check_##asio##_##beast##_##deprecated##_##coroutine##_recycling_cache_##cache
-#define VOVREST_ABI_EXPAND(asio, beast, deprecated, coroutine, cache) \
+#define VOVREST_ABI_EXPAND(asio, beast, deprecated, coroutine, cache)                                                  \
     VOVREST_ABI_PASTE(asio, beast, deprecated, coroutine, cache)
 // vovrest::detail::abi_check_asio_separate_beast_separate_no_deprecated_no_boost_coroutine_recycling_cache_16
-#define VOVREST_ABI_CHECK_SYMBOL \
-    VOVREST_ABI_EXPAND(VOVREST_ABI_ASIO, VOVREST_ABI_BEAST, VOVREST_ABI_DEPRECATED, VOVREST_ABI_COROUTINE, \
+#define VOVREST_ABI_CHECK_SYMBOL                                                                                       \
+    VOVREST_ABI_EXPAND(VOVREST_ABI_ASIO, VOVREST_ABI_BEAST, VOVREST_ABI_DEPRECATED, VOVREST_ABI_COROUTINE,             \
                        VOVREST_ABI_CACHE)
 
 namespace vovrest::detail {

@@ -27,9 +27,8 @@ class caching_token_source final : public token_source
 public:
     // `url` and `username` are the cache's key; `token` decides whether a cached token is still
     // usable (its soft and hard windows).
-    caching_token_source(boost::asio::any_io_executor ex, std::unique_ptr<token_source> inner,
-                         token_cache_params cache, const token_params& token, const base_url& url,
-                         std::string username);
+    caching_token_source(boost::asio::any_io_executor ex, std::unique_ptr<token_source> inner, token_cache_params cache,
+                         const token_params& token, const base_url& url, std::string username);
     ~caching_token_source() override;
 
     // Completes with a cached token, or with the real source's result (operation_aborted when

@@ -40,7 +40,7 @@ struct read_outcome
     bool reusable = false;
     // The server's Keep-Alive: timeout=N, when it sent one.
     std::optional<std::chrono::seconds> keep_alive_timeout;
-    std::string cause;             // what was wrong, when ec is set
+    std::string cause;  // what was wrong, when ec is set
 };
 
 // Size limits applied while reading an answer.

@@ -15,11 +15,11 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 
 struct http_request
 {
-    std::string_view method;         // "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"
-    std::string target;              // path and encoded query
+    std::string_view method;  // "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"
+    std::string target;       // path and encoded query
     std::span<const std::pair<std::string, std::string>> extra_headers;  // checked by the caller
-    std::string_view content_type;   // empty: no body
-    std::string_view body;           // sent from the caller's memory, never copied
+    std::string_view content_type;                                       // empty: no body
+    std::string_view body;                                               // sent from the caller's memory, never copied
     // Carries the session's token; false for the token request itself.
     bool authorized = true;
     // The token request: every other request may be waiting for it, so it takes the next free

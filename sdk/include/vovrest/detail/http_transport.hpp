@@ -21,9 +21,9 @@ namespace vovrest::detail {
 
 struct open_outcome
 {
-    boost::system::error_code ec;   // connection_failed, tls_failed, timeout, operation_aborted
+    boost::system::error_code ec;  // connection_failed, tls_failed, timeout, operation_aborted
     std::shared_ptr<connection> conn;
-    std::string cause;              // the system or TLS reason, when ec is set
+    std::string cause;  // the system or TLS reason, when ec is set
 };
 
 class http_transport

@@ -37,16 +37,16 @@ operation_handler<Result> adapt_handler(Handler handler, const boost::asio::any_
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     auto ex = boost::asio::get_associated_executor(handler, fallback);
     return boost::asio::bind_cancellation_slot(
-        slot, boost::asio::bind_executor(ex, [h = std::move(handler), finish](boost::system::error_code ec,
-                                                                             Result result) mutable {
-            finish(std::move(h), ec, std::move(result));
-        }));
+        slot, boost::asio::bind_executor(
+                  ex, [h = std::move(handler), finish](boost::system::error_code ec, Result result) mutable {
+                      finish(std::move(h), ec, std::move(result));
+                  }));
 }
 
 // The coroutine body: Body is `awaitable<pair<error_code, Result>>(operation_context&)`.
 template <class Result, class Body>
-boost::asio::awaitable<std::pair<boost::system::error_code, Result>> operation_entry(
-    std::shared_ptr<operation_context> op, Body body)
+boost::asio::awaitable<std::pair<boost::system::error_code, Result>>
+operation_entry(std::shared_ptr<operation_context> op, Body body)
 {
     op->enter();
     auto result = co_await body(*op);

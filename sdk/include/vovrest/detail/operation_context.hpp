@@ -58,8 +58,7 @@ public:
     // `concurrent`: `ex` may run several handlers at once (see the class comment).
     operation_context(boost::asio::any_io_executor ex, bool concurrent)
         : executor_(std::move(ex)), timer_(executor_), concurrent_(concurrent)
-    {
-    }
+    {}
 
     // From Asio's per-thread recycling cache: no malloc per operation in the steady state.
     // `timeout`: the whole operation's (zero: none). The operation's code calls enter() when it
@@ -113,8 +112,8 @@ public:
     }
     static bool is_strand(const boost::asio::any_io_executor& ex) noexcept
     {
-        return ex.target<boost::asio::strand<boost::asio::io_context::executor_type>>() != nullptr ||
-               ex.target<boost::asio::strand<boost::asio::any_io_executor>>() != nullptr;
+        return ex.target<boost::asio::strand<boost::asio::io_context::executor_type>>() != nullptr
+               || ex.target<boost::asio::strand<boost::asio::any_io_executor>>() != nullptr;
     }
 
     // The completion token of every step of the operation: its one cancellation signal, errors as
@@ -138,7 +137,7 @@ public:
         if (cancelled_)
             fire_now();
         return guarded_step<inner_token>{this, boost::asio::bind_cancellation_slot(
-                                                    signal_.slot(), boost::asio::as_tuple(boost::asio::use_awaitable))};
+                                                   signal_.slot(), boost::asio::as_tuple(boost::asio::use_awaitable))};
     }
 
     using inner_token = boost::asio::cancellation_slot_binder<boost::asio::as_tuple_t<boost::asio::use_awaitable_t<>>,
@@ -191,7 +190,6 @@ public:
         signal_.emit(type);
         leave();
     }
-
 
     // Time before the operation's own deadline; nullopt when it has none. Reads the clock.
     std::optional<clock::duration> time_left() const noexcept
@@ -297,7 +295,7 @@ struct async_result<vovrest::detail::guarded_step<Inner>, Signatures...>
     {
         return async_initiate<Inner, Signatures...>(
             vovrest::detail::guarded_initiation<std::decay_t<Initiation>>{token.op,
-                                                                           std::forward<Initiation>(initiation)},
+                                                                          std::forward<Initiation>(initiation)},
             token.inner, std::forward<Args>(args)...);
     }
 };

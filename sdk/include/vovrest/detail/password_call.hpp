@@ -59,7 +59,8 @@ auto async_ask_password(const password_provider& provider, const boost::asio::an
     return boost::asio::async_initiate<CompletionToken, password_signature>(
         [](auto handler, const password_provider& p, const boost::asio::any_io_executor& ex,
            std::weak_ptr<password_call>* out) {
-            *out = start_password_call(p, ex, boost::asio::any_completion_handler<password_signature>(std::move(handler)));
+            *out =
+                start_password_call(p, ex, boost::asio::any_completion_handler<password_signature>(std::move(handler)));
         },
         token, provider, resume_on, &handle);
 }

@@ -40,8 +40,7 @@ public:
     // `tokens` may be null until set_tokens(): only unauthorized requests can run meanwhile.
     request_driver(connection_pool& pool, http_transport& transport, session_observer& observer, driver_params params)
         : pool_(pool), transport_(transport), observer_(observer), params_(std::move(params))
-    {
-    }
+    {}
 
     void set_tokens(token_pipeline* tokens) noexcept { tokens_ = tokens; }
 
@@ -61,9 +60,9 @@ private:
                                           request_step step, request_state& state, request_event& event);
     // The end of a request: the caller's diagnostics, the counters and the completion event. Not
     // a coroutine: what it builds never lives in the request's frame.
-    boost::system::error_code complete(operation_context& op, const http_request& request,
-                                       const request_action& action, const http_result& answer, diagnostics& diag,
-                                       std::string cause, unsigned attempts, std::uint64_t bytes_sent,
+    boost::system::error_code complete(operation_context& op, const http_request& request, const request_action& action,
+                                       const http_result& answer, diagnostics& diag, std::string cause,
+                                       unsigned attempts, std::uint64_t bytes_sent,
                                        std::chrono::steady_clock::duration elapsed);
 
     connection_pool& pool_;

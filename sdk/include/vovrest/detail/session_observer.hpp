@@ -54,10 +54,7 @@ public:
         return c;
     }
 
-    static void bump(std::atomic<std::uint64_t>& counter) noexcept
-    {
-        counter.fetch_add(1, std::memory_order_relaxed);
-    }
+    static void bump(std::atomic<std::uint64_t>& counter) noexcept { counter.fetch_add(1, std::memory_order_relaxed); }
 
     std::atomic<std::uint64_t> token_requests{0};
     std::atomic<std::uint64_t> token_cache_hits{0};

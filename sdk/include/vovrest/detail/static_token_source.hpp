@@ -16,8 +16,7 @@ namespace vovrest::detail {
 class static_token_source final : public token_source
 {
 public:
-    static_token_source(boost::asio::any_io_executor ex, std::string_view token_type,
-                        std::string_view access_token);
+    static_token_source(boost::asio::any_io_executor ex, std::string_view token_type, std::string_view access_token);
 
     // Replaces the token handed back by later fetches.
     void set(std::string_view token_type, std::string_view access_token);

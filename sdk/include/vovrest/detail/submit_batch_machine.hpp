@@ -113,20 +113,20 @@ private:
         queued,
         delayed,
         in_flight,
-        awaiting,   // answer lost, waiting for a reconciliation round
-        in_round,   // being looked for
+        awaiting,  // answer lost, waiting for a reconciliation round
+        in_round,  // being looked for
         done,
     };
 
     struct job_entry
     {
         job_state state = job_state::fresh;
-        bool probe = false;        // its POST in flight probes a server that could not be reached
-        unsigned busy_attempts = 0;   // POSTs of the current submission answered "not now"
-        unsigned rounds = 0;          // reconciliation rounds it was in
-        unsigned query_failures = 0;  // by-tag query failures in the current round
-        std::uint64_t epoch = 0;      // backoff epoch when its POST started
-        batch_time eligible_at{};     // awaiting: the earliest time a query may look for it
+        bool probe = false;               // its POST in flight probes a server that could not be reached
+        unsigned busy_attempts = 0;       // POSTs of the current submission answered "not now"
+        unsigned rounds = 0;              // reconciliation rounds it was in
+        unsigned query_failures = 0;      // by-tag query failures in the current round
+        std::uint64_t epoch = 0;          // backoff epoch when its POST started
+        batch_time eligible_at{};         // awaiting: the earliest time a query may look for it
         std::vector<std::int64_t> found;  // ids found under its tag in the current round
     };
 
@@ -202,7 +202,7 @@ private:
     std::multimap<batch_time, std::size_t> delayed_;
     std::deque<std::size_t> awaiting_;  // in order of eligible_at
     std::size_t posts_in_flight_ = 0;
-    std::size_t sent_jobs_ = 0;         // jobs that had at least one POST
+    std::size_t sent_jobs_ = 0;  // jobs that had at least one POST
 
     round_state round_;
     std::map<std::uint64_t, query_info> queries_;

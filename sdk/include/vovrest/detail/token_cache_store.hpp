@@ -19,12 +19,12 @@ namespace vovrest::detail {
 // What a cache file holds. The token is a secret: the destructor wipes it.
 struct cached_token
 {
-    std::string url;           // base_url::to_string(): the key, checked on reading
-    std::string username;      // the other half of the key
+    std::string url;       // base_url::to_string(): the key, checked on reading
+    std::string username;  // the other half of the key
     std::string token_type;
     std::string access_token;
-    std::int64_t received_ms = 0;                   // wall clock when it arrived, ms since the epoch
-    std::optional<std::chrono::seconds> expires_in; // when the token answer carried it
+    std::int64_t received_ms = 0;                    // wall clock when it arrived, ms since the epoch
+    std::optional<std::chrono::seconds> expires_in;  // when the token answer carried it
 
     cached_token() = default;
     cached_token(const cached_token&) = default;

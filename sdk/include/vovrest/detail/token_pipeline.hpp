@@ -53,11 +53,10 @@ class token_pipeline
 public:
     // `ex`: where the pipeline's own work runs (token requests, timers; a strand of it is used).
     // `observer` must outlive the pipeline; `source` is owned.
-    token_pipeline(boost::asio::any_io_executor ex, const token_params& params,
-                   std::unique_ptr<token_source> source, session_observer& observer);
-    token_pipeline(boost::asio::any_io_executor ex, const token_params& params,
-                   std::unique_ptr<token_source> source, session_observer& observer,
-                   token_pipeline_hooks hooks);
+    token_pipeline(boost::asio::any_io_executor ex, const token_params& params, std::unique_ptr<token_source> source,
+                   session_observer& observer);
+    token_pipeline(boost::asio::any_io_executor ex, const token_params& params, std::unique_ptr<token_source> source,
+                   session_observer& observer, token_pipeline_hooks hooks);
     token_pipeline(const token_pipeline&) = delete;
     token_pipeline& operator=(const token_pipeline&) = delete;
     ~token_pipeline();  // shutdown()

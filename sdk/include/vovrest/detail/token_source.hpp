@@ -16,19 +16,19 @@ namespace vovrest::detail {
 
 struct token_grant
 {
-    std::string token_type;                         // "Bearer"
-    std::string access_token;                       // the JWT
-    std::optional<std::chrono::seconds> expires_in; // when the response carried it
+    std::string token_type;                          // "Bearer"
+    std::string access_token;                        // the JWT
+    std::optional<std::chrono::seconds> expires_in;  // when the response carried it
 };
 
 struct token_fetch_result
 {
-    boost::system::error_code ec;   // authentication_failed, server_error, rate_limited,
-                                    // connection_failed, timeout, bad_response ...
-    diagnostics diag;               // the server's text; never the password
-    token_grant grant;              // valid when !ec
+    boost::system::error_code ec;  // authentication_failed, server_error, rate_limited,
+                                   // connection_failed, timeout, bad_response ...
+    diagnostics diag;              // the server's text; never the password
+    token_grant grant;             // valid when !ec
     std::optional<std::chrono::steady_clock::duration> retry_after;  // Retry-After, when sent
-    bool from_cache = false;        // the grant came from the token cache: nothing was sent
+    bool from_cache = false;  // the grant came from the token cache: nothing was sent
 };
 
 using token_fetch_handler = boost::asio::any_completion_handler<void(token_fetch_result)>;

@@ -57,12 +57,12 @@ enum class fetch_outcome
 // this order: publish, counters/events, waiters, then I/O (fetch, backoff, cancel).
 struct token_actions
 {
-    renewal_reason started = renewal_reason::none;  // a renewal began (count it)
-    bool fetch = false;                             // start one token request now
+    renewal_reason started = renewal_reason::none;               // a renewal began (count it)
+    bool fetch = false;                                          // start one token request now
     std::optional<std::chrono::steady_clock::duration> backoff;  // wait, then backoff_elapsed()
-    bool cancel_io = false;                         // shutdown: cancel timers and the fetch
-    bool publish = false;                           // the current token changed
-    bool unauthorized_renewal = false;              // a 401 invalidated the current token
+    bool cancel_io = false;                                      // shutdown: cancel timers and the fetch
+    bool publish = false;                                        // the current token changed
+    bool unauthorized_renewal = false;                           // a 401 invalidated the current token
     std::uint64_t unauthorized_generation = 0;
     waiters_outcome waiters = waiters_outcome::none;
     fetch_outcome fetched = fetch_outcome::none;
@@ -93,10 +93,10 @@ struct installed_token
     std::uint64_t generation = 0;
     std::string authorization;  // "<token_type>:<access_token>"
     steady_time received{};
-    std::optional<steady_time> expires;  // nullopt: expiry unknown
+    std::optional<steady_time> expires;        // nullopt: expiry unknown
     steady_time soft_at = steady_time::max();  // from here: one background renewal
     steady_time hard_at = steady_time::max();  // from here: not used, callers wait
-    bool accepted = false;  // the server answered a request sent with it (anything but 401)
+    bool accepted = false;                     // the server answered a request sent with it (anything but 401)
 };
 
 // Timing of a token received at `now` (steady) / `wall` (system clock), per docs/architecture.md, token rules 2-3.
@@ -108,8 +108,8 @@ struct token_timing
     steady_time hard_at = steady_time::max();
 };
 token_timing compute_token_timing(const token_params& params, std::string_view access_token,
-                                  std::optional<std::chrono::seconds> expires_in, steady_time now,
-                                  wall_time wall, double jitter);
+                                  std::optional<std::chrono::seconds> expires_in, steady_time now, wall_time wall,
+                                  double jitter);
 
 // How a token-request failure is handled.
 enum class failure_kind
@@ -141,13 +141,12 @@ public:
     // The server answered a request sent with `generation` with anything but a 401.
     void accepted(std::uint64_t generation) noexcept;
     // The token request started by a `fetch` action completed (a timeout arrives as error::timeout).
-    void fetch_completed(steady_time now, wall_time wall, const token_fetch_result& result,
-                         token_actions& out);
+    void fetch_completed(steady_time now, wall_time wall, const token_fetch_result& result, token_actions& out);
     // The wait asked for by a `backoff` action elapsed.
     void backoff_elapsed(steady_time now, token_actions& out);
     // setJWT: install a token handed in by the caller. An empty access token is ignored.
-    void set_token(steady_time now, wall_time wall, std::string_view token_type,
-                   std::string_view access_token, token_actions& out);
+    void set_token(steady_time now, wall_time wall, std::string_view token_type, std::string_view access_token,
+                   token_actions& out);
     // Fails every waiter with session_closed; every later input is ignored or fails.
     void shutdown(token_actions& out);
 
@@ -175,11 +174,10 @@ private:
     bool held(steady_time now) const noexcept { return hold_until_ && now < *hold_until_; }
     void start_renewal(steady_time now, renewal_reason reason, token_actions& out);
     void fetch_now(steady_time now, token_actions& out);
-    void install(steady_time now, wall_time wall, std::string_view token_type,
-                 std::string_view access_token, std::optional<std::chrono::seconds> expires_in,
-                 token_actions& out);
-    std::chrono::steady_clock::duration next_backoff(
-        unsigned failures, std::optional<std::chrono::steady_clock::duration> retry_after);
+    void install(steady_time now, wall_time wall, std::string_view token_type, std::string_view access_token,
+                 std::optional<std::chrono::seconds> expires_in, token_actions& out);
+    std::chrono::steady_clock::duration next_backoff(unsigned failures,
+                                                     std::optional<std::chrono::steady_clock::duration> retry_after);
 
     token_params params_;
     jitter_source jitter_;

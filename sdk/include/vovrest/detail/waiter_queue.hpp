@@ -55,9 +55,8 @@ public:
         const auto where = ahead ? waiters_.lower_bound(key_type(1) << 63) : waiters_.end();
         waiters_.emplace_hint(where, key, waiter{std::move(resume_on), std::move(handler), std::move(note)});
         if (slot.is_connected())
-            slot.assign([on_cancel = std::move(on_cancel), key](boost::asio::cancellation_type type) {
-                on_cancel(key, type);
-            });
+            slot.assign(
+                [on_cancel = std::move(on_cancel), key](boost::asio::cancellation_type type) { on_cancel(key, type); });
         return key;
     }
 

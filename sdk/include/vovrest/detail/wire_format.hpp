@@ -36,8 +36,8 @@ inline diagnostics client_failure(std::string message, std::string method = {}, 
 // CR, LF or NUL: a token or path must never be able to add headers of its own. `extra` must have
 // passed check_extra_header().
 bool write_request_head(std::string& out, std::string_view method, std::string_view target,
-                        std::string_view host_header, std::string_view user_agent,
-                        std::string_view authorization, std::string_view content_type, std::size_t body_size,
+                        std::string_view host_header, std::string_view user_agent, std::string_view authorization,
+                        std::string_view content_type, std::size_t body_size,
                         std::span<const std::pair<std::string, std::string>> extra = {});
 
 // Why a caller's own header cannot be sent (empty when it can): a name that is not an HTTP token,
@@ -84,8 +84,8 @@ std::string server_message(std::string_view body) noexcept;
 
 // Retry-After as delay-seconds or as an HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"),
 // measured against `now`; nullopt when absent or malformed. A date in the past is zero.
-std::optional<std::chrono::steady_clock::duration> parse_retry_after(std::string_view value,
-                                                                     std::chrono::system_clock::time_point now) noexcept;
+std::optional<std::chrono::steady_clock::duration>
+parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) noexcept;
 inline std::optional<std::chrono::steady_clock::duration> parse_retry_after(std::string_view value) noexcept
 {
     return parse_retry_after(value, std::chrono::system_clock::now());

@@ -36,10 +36,10 @@ struct fake_user
 /// HTTPS for the fake server. Thread-safety: a plain value.
 struct fake_tls_params
 {
-    bool enabled = false;              ///< serve HTTPS instead of HTTP
-    std::string cert_file;             ///< PEM certificate; empty: generate a self-signed one
-    std::string key_file;              ///< PEM private key for cert_file
-    std::string write_cert_file;       ///< write the (generated or given) certificate here
+    bool enabled = false;         ///< serve HTTPS instead of HTTP
+    std::string cert_file;        ///< PEM certificate; empty: generate a self-signed one
+    std::string key_file;         ///< PEM private key for cert_file
+    std::string write_cert_file;  ///< write the (generated or given) certificate here
 };
 
 /// Faults, all off by default. Each one that fires is counted in fake_server_stats. The
@@ -47,43 +47,43 @@ struct fake_tls_params
 /// Thread-safety: a plain value; fake_server::set_faults() replaces them while running.
 struct fake_faults
 {
-    std::chrono::milliseconds latency{0};          ///< added before every response
-    std::chrono::milliseconds token_latency{0};    ///< added before token responses only
+    std::chrono::milliseconds latency{0};        ///< added before every response
+    std::chrono::milliseconds token_latency{0};  ///< added before token responses only
     /// Added after a request is carried out, before its answer: a crash() in between loses the
     /// answer of work done.
     std::chrono::milliseconds answer_delay{0};
-    std::uint64_t fail_first_token_requests = 0;   ///< the first N token requests get 503
-    double fail_fraction = 0.0;                    ///< share of API requests answered 503 + Retry-After
-    std::chrono::seconds retry_after{1};           ///< value of that Retry-After header
-    double close_fraction = 0.0;                   ///< share of responses with Connection: close
+    std::uint64_t fail_first_token_requests = 0;  ///< the first N token requests get 503
+    double fail_fraction = 0.0;                   ///< share of API requests answered 503 + Retry-After
+    std::chrono::seconds retry_after{1};          ///< value of that Retry-After header
+    double close_fraction = 0.0;                  ///< share of responses with Connection: close
     /// Share of connections closed right after a response, without saying so (stale keep-alive).
     double silent_close_fraction = 0.0;
     /// Share of requests processed, then the connection closed before the response (a lost
     /// answer: the client cannot know the outcome).
     double drop_before_response_fraction = 0.0;
-    std::chrono::milliseconds revoke_every{0};     ///< revoke every token every T (0: never)
+    std::chrono::milliseconds revoke_every{0};  ///< revoke every token every T (0: never)
     /// A lower cap on concurrent connections than fake_server_params::connection_limit, that can
     /// be changed while running (0: none); connections over the cap are closed at once.
     std::uint32_t max_connections = 0;
-    bool never_respond = false;                    ///< accept and read, never answer (timeouts)
+    bool never_respond = false;  ///< accept and read, never answer (timeouts)
 };
 
 /// Everything a fake_server is configured with, each default next to its field.
 /// Thread-safety: a plain value, copied into the server.
 struct fake_server_params
 {
-    std::string listen_host = "127.0.0.1";                    ///< address (or name) to listen on
-    std::uint16_t port = 0;                                   ///< 0: pick a free port (see fake_server::port())
-    std::vector<fake_user> users;                             ///< empty: one user "demo"/"demo"
-    std::chrono::seconds token_lifetime{3600};                ///< lifetime of the JWTs issued; 1 s at least
-    bool include_expires_in = false;                          ///< add expires_in to token responses
-    std::string project_name = "vovrest";                     ///< GET /api/v3/project/1/project
-    std::string version = "2024.1.0";                         ///< GET /api/v3/project/1/version
-    std::size_t max_body_bytes = 1 << 20;                     ///< larger request bodies: 413
-    std::chrono::milliseconds job_schedule_delay{50};         ///< SCHEDULED -> RUNNING
-    std::chrono::milliseconds job_run_time{200};              ///< RUNNING -> VALID / FAILED
-    std::optional<std::chrono::milliseconds> forget_after;    ///< finished jobs forgotten after this (none: never)
-    unsigned threads = 1;                                     ///< threads running the server
+    std::string listen_host = "127.0.0.1";                  ///< address (or name) to listen on
+    std::uint16_t port = 0;                                 ///< 0: pick a free port (see fake_server::port())
+    std::vector<fake_user> users;                           ///< empty: one user "demo"/"demo"
+    std::chrono::seconds token_lifetime{3600};              ///< lifetime of the JWTs issued; 1 s at least
+    bool include_expires_in = false;                        ///< add expires_in to token responses
+    std::string project_name = "vovrest";                   ///< GET /api/v3/project/1/project
+    std::string version = "2024.1.0";                       ///< GET /api/v3/project/1/version
+    std::size_t max_body_bytes = 1 << 20;                   ///< larger request bodies: 413
+    std::chrono::milliseconds job_schedule_delay{50};       ///< SCHEDULED -> RUNNING
+    std::chrono::milliseconds job_run_time{200};            ///< RUNNING -> VALID / FAILED
+    std::optional<std::chrono::milliseconds> forget_after;  ///< finished jobs forgotten after this (none: never)
+    unsigned threads = 1;                                   ///< threads running the server
     /// A kept-alive connection that sends no request for this long is closed without an answer
     /// (0: never); counted in fake_server_stats::idle_timeouts.
     std::chrono::milliseconds idle_timeout{60'000};
@@ -92,9 +92,9 @@ struct fake_server_params
     std::chrono::milliseconds header_timeout{10'000};
     /// Concurrent connections (0: no limit); those over it are closed at once (and counted).
     std::uint32_t connection_limit = 1024;
-    fake_tls_params tls;                                      ///< HTTPS, off by default
-    fake_faults faults;                                       ///< faults at start, all off by default
-    std::uint64_t seed = 1;                                   ///< for the fault fractions
+    fake_tls_params tls;     ///< HTTPS, off by default
+    fake_faults faults;      ///< faults at start, all off by default
+    std::uint64_t seed = 1;  ///< for the fault fractions
     /// Rows per query answer at most, whatever its limit (0: no cap).
     std::size_t max_query_rows = 0;
     /// Keeps the jobs in this file (a journal, appended and flushed before each change is
@@ -108,32 +108,32 @@ struct fake_server_params
 /// Thread-safety: a plain value.
 struct fake_server_stats
 {
-    std::uint64_t token_requests = 0;        ///< POSTs to /api/v3/token
-    std::uint64_t tokens_issued = 0;         ///< token requests answered with a token
-    std::uint64_t rejected_credentials = 0;  ///< token requests refused for their username or password
+    std::uint64_t token_requests = 0;                ///< POSTs to /api/v3/token
+    std::uint64_t tokens_issued = 0;                 ///< token requests answered with a token
+    std::uint64_t rejected_credentials = 0;          ///< token requests refused for their username or password
     std::uint64_t token_requests_in_flight_max = 0;  ///< the most token requests being answered at once
     /// 401s by reason: missing, malformed, signature, expired, revoked.
     std::map<std::string, std::uint64_t> unauthorized_by_reason;
-    std::map<std::string, std::uint64_t> requests_by_route;       ///< e.g. "POST /api/v3/jobs"
-    std::uint64_t requests = 0;              ///< requests read, every route
-    std::uint64_t jobs_created = 0;          ///< jobs submitted successfully
+    std::map<std::string, std::uint64_t> requests_by_route;  ///< e.g. "POST /api/v3/jobs"
+    std::uint64_t requests = 0;                              ///< requests read, every route
+    std::uint64_t jobs_created = 0;                          ///< jobs submitted successfully
     /// Jobs created with the command and jobname of a job created before (a resubmission of a
     /// job that was never created is not one).
     std::uint64_t duplicate_submissions = 0;
     std::uint64_t connections_accepted = 0;  ///< connections accepted
-    std::uint64_t connections_dropped = 0;    ///< closed by a fault knob or the connection cap
+    std::uint64_t connections_dropped = 0;   ///< closed by a fault knob or the connection cap
     std::uint64_t connections_open = 0;      ///< open now (accepted, not yet closed)
     std::uint64_t idle_timeouts = 0;         ///< connections closed by idle_timeout
     std::uint64_t header_timeouts = 0;       ///< connections closed by header_timeout
     std::uint64_t revocations = 0;           ///< times every token was revoked
     // Faults that fired.
-    std::uint64_t token_failures_injected = 0;  ///< token requests answered 503 (fail_first_token_requests)
-    std::uint64_t failures_injected = 0;        ///< API requests answered 503 (fail_fraction)
-    std::uint64_t closes_announced = 0;         ///< responses with Connection: close (close_fraction)
-    std::uint64_t silent_closes = 0;            ///< connections closed silently (silent_close_fraction)
-    std::uint64_t drops_before_response = 0;    ///< answers dropped (drop_before_response_fraction)
+    std::uint64_t token_failures_injected = 0;       ///< token requests answered 503 (fail_first_token_requests)
+    std::uint64_t failures_injected = 0;             ///< API requests answered 503 (fail_fraction)
+    std::uint64_t closes_announced = 0;              ///< responses with Connection: close (close_fraction)
+    std::uint64_t silent_closes = 0;                 ///< connections closed silently (silent_close_fraction)
+    std::uint64_t drops_before_response = 0;         ///< answers dropped (drop_before_response_fraction)
     std::uint64_t connections_refused_over_cap = 0;  ///< over connection_limit or max_connections
-    std::uint64_t answers_lost_to_crash = 0;  ///< requests carried out whose answer crash() lost
+    std::uint64_t answers_lost_to_crash = 0;         ///< requests carried out whose answer crash() lost
 };
 
 /// The fake Accelerator on a real socket: build it, start() it, point a session at url().
