@@ -60,7 +60,7 @@ struct submit_progress
     /// (the requests that were already in flight when the first one failed do not count).
     std::size_t consecutive_connection_failures = 0;
 
-    submit_phase phase = submit_phase::submitting;
+    submit_phase phase = submit_phase::submitting;  ///< what the batch is busy with now
     boost::system::error_code last_error;  ///< the latest failure of any submission or query; clear when none yet
     diagnostics last_error_diag;           ///< what is known about last_error
 };
