@@ -2,9 +2,10 @@
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <mutex>
 #include <optional>
@@ -16,15 +17,17 @@ using boost::system::error_code;
 namespace vovrest::detail {
 
 // One call in flight: whichever comes first — the provider's answer or the caller's
-// cancellation — completes the caller; the other finds it done. The executor to resume on is
-// held with outstanding work (the io_context does not run out of work while a provider thinks)
-// and given up by the completion: the provider's thread may outlive the io_context, and must then
-// hold nothing of it.
+// cancellation — completes the caller; the other finds it done.
+// The provider's thread may outlive the io_context (a program that ends right after its call
+// completed), so it never holds a copy of an executor whose destruction touches the io_context: a
+// strand (its last copy destroys the strand, under the strand service's mutex) or a work-tracking
+// executor. It posts to the io_context's plain executor, and the executor to resume on travels
+// inside the posted function, destroyed on the io_context's own thread.
 class password_call : public std::enable_shared_from_this<password_call>
 {
 public:
     password_call(asio::any_io_executor ex, asio::any_completion_handler<password_signature> handler)
-        : resume_on_(asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked))
+        : post_to_(plain_executor(ex)), resume_on_(std::move(ex))
     {
         handler_.emplace(std::move(handler));
     }
@@ -55,13 +58,29 @@ public:
             resume_on = std::move(resume_on_);
             resume_on_ = asio::any_io_executor();
         }
-        asio::post(resume_on, [h = std::move(*handler), ec, p = std::move(password)]() mutable {
-            std::move(h)(ec, std::move(p));
+        asio::post(post_to_, [h = std::move(*handler), ex = std::move(resume_on), ec,
+                              p = std::move(password)]() mutable {
+            asio::dispatch(ex, [h = std::move(h), ec, p = std::move(p)]() mutable { std::move(h)(ec, std::move(p)); });
         });
     }
 
 private:
+    // The io_context's own executor, untracked: copied and destroyed on any thread without
+    // touching the io_context. Any other executor is kept as given.
+    static asio::any_io_executor plain_executor(const asio::any_io_executor& ex)
+    {
+        using io_executor = asio::io_context::executor_type;
+        if (const auto* io = ex.target<io_executor>())
+            return *io;
+        if (const auto* strand = ex.target<asio::strand<io_executor>>())
+            return strand->get_inner_executor();
+        if (const auto* strand = ex.target<asio::strand<asio::any_io_executor>>())
+            return plain_executor(strand->get_inner_executor());
+        return ex;
+    }
+
     std::mutex mutex_;
+    const asio::any_io_executor post_to_;
     asio::any_io_executor resume_on_;
     std::optional<asio::any_completion_handler<password_signature>> handler_;
 };
