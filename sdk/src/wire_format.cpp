@@ -334,6 +334,10 @@ std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::stri
         || !number(17, 2, hour) || text[19] != ':' || !number(20, 2, minute) || text[22] != ':'
         || !number(23, 2, second))
         return std::nullopt;
+    // The clock counts nanoseconds in 64 bits: years past 2262 do not fit (a fuzzer's 9999
+    // overflowed). A Retry-After that far ahead is capped anyway.
+    if (year < 1970 || year > 2200)
+        return std::nullopt;
     unsigned month = 0;
     while (month < 12 && months[month] != text.substr(8, 3))
         ++month;
