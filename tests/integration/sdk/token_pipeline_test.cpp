@@ -1,5 +1,5 @@
 // The token pipeline against the fake server: single flight, renewal ahead of expiry, 401
-// replay, failures sorted, cancellation of one waiter (issue 3, tests 1-7).
+// replay, failures sorted, cancellation of one waiter.
 #include "sdk_fixture.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>

@@ -1,6 +1,5 @@
 // The transport against the fake server's connection faults: stale keep-alive connections,
-// dropped answers (never a duplicate job), HTTPS verification, many threads, timeouts
-// (issue 3, tests 8-12).
+// dropped answers (never a duplicate job), HTTPS verification, many threads, timeouts.
 #include "sdk_fixture.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
