@@ -39,6 +39,9 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
     waiters_type waiters;
     std::size_t open = 0;  // connections open or being opened
     bool shut_down = false;
+    // Idle connections whose watch is armed in the next batch (arm_due_watches), posted once.
+    std::vector<connection_ptr> due_watches;
+    bool arming_posted = false;
 
     // Closed and counted outside the lock.
     void drop(std::vector<connection_ptr>& dead)
@@ -71,6 +74,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         auto kept = std::remove_if(idle.begin(), idle.end(), [&](connection_ptr& c) {
             if (!expired(*c, now))
                 return false;
+            c->watch_due = false;
             dead.push_back(std::move(c));
             return true;
         });
@@ -85,8 +89,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         evict_expired_locked(std::chrono::steady_clock::now(), dead);
         while (!fresh && !idle.empty())
         {
-            connection_ptr candidate = std::move(idle.back());
-            idle.pop_back();
+            connection_ptr candidate = take_last_idle_locked();
             if (candidate->claim())
             {
                 candidate->reused = true;
@@ -107,6 +110,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         if (fresh && !idle.empty())
         {
             // Room for a new connection, made by closing the oldest idle one (its slot is reused).
+            idle.front()->watch_due = false;
             dead.push_back(std::move(idle.front()));
             idle.erase(idle.begin());
             return acquired::slot;
@@ -129,6 +133,15 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         release_slot();
     }
 
+    // The most recently used idle connection, out of the idle list and of the next watch batch.
+    connection_ptr take_last_idle_locked()
+    {
+        connection_ptr conn = std::move(idle.back());
+        idle.pop_back();
+        conn->watch_due = false;
+        return conn;
+    }
+
     void put_idle_locked(connection_ptr conn)
     {
         conn->idle_since = std::chrono::steady_clock::now();
@@ -141,10 +154,42 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
             });
         }
         conn->reused = true;
-        // Watched from the moment it is idle: armed under the lock, so that nobody can claim it
-        // before the watch exists.
-        conn->watch();
+        // The watch is armed a turn of the event loop later, in one batch with the others that went
+        // idle meanwhile: under load a connection is taken again before that and never pays for a
+        // wait on its socket. Until it is armed, the peek before writing (connection::quiet) sees a
+        // close or stray bytes all the same; the watch only notices them without a request.
+        conn->watch_due = true;
+        due_watches.push_back(conn);
+        if (!arming_posted)
+        {
+            arming_posted = conn->post_soon([weak = weak_from_this()] {
+                if (auto self = weak.lock())
+                    self->arm_due_watches();
+            });
+        }
         idle.push_back(std::move(conn));
+        if (!arming_posted)
+            arm_due_watches_locked();  // no io_context to post to: at once
+    }
+
+    void arm_due_watches()
+    {
+        std::lock_guard lock(mutex);
+        arming_posted = false;
+        arm_due_watches_locked();
+    }
+
+    // Under the lock: a connection claimed meanwhile is no longer due, and none is watched twice.
+    void arm_due_watches_locked()
+    {
+        for (auto& conn : due_watches)
+        {
+            if (!conn->watch_due)
+                continue;
+            conn->watch_due = false;
+            conn->watch();
+        }
+        due_watches.clear();
     }
 
     void release(connection_ptr conn, bool reusable)
@@ -217,8 +262,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
             std::unique_lock lock(mutex);
             if (shut_down || waiters.empty() || idle.empty())
                 return;
-            connection_ptr candidate = std::move(idle.back());
-            idle.pop_back();
+            connection_ptr candidate = take_last_idle_locked();
             const bool alive = candidate->claim();
             if (!alive)
             {
@@ -280,6 +324,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
                 return;
             shut_down = true;
             closing.swap(idle);
+            due_watches.clear();
             failing = waiters.take_all();
             open -= closing.size();
         }

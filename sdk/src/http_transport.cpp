@@ -10,6 +10,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -82,6 +83,14 @@ void untracked_wait_readable(Socket& socket, asio::io_context* io, Done done)
         done(ec);
     });
     io->get_executor().on_work_finished();
+}
+
+bool post_to(asio::io_context* io, std::function<void()> fn)
+{
+    if (io == nullptr)
+        return false;
+    asio::post(*io, std::move(fn));
+    return true;
 }
 
 bool is_end_of_stream(const error_code& ec) noexcept
@@ -218,6 +227,8 @@ public:
     asio::io_context* io;
 
 protected:
+    bool post_soon(std::function<void()> fn) override { return post_to(io, std::move(fn)); }
+
     void wait_readable(std::uint64_t watch_id) override
     {
         untracked_wait_readable(
@@ -254,6 +265,8 @@ public:
 protected:
     // The TCP socket's readability, not a TLS read: nothing is consumed and the TLS engine is not
     // touched, so the connection stays usable until something actually arrives.
+    bool post_soon(std::function<void()> fn) override { return post_to(io, std::move(fn)); }
+
     void wait_readable(std::uint64_t watch_id) override
     {
         untracked_wait_readable(socket.next_layer(), io, [self = shared_from_this(), watch_id](error_code ec) {

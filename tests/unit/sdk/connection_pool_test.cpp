@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,18 @@ struct connection_script
     bool closed = false;
 };
 
+// What the connections posted "soon" (the pool's batch of idle watches), run when a test says
+// the event loop has turned.
+std::vector<std::function<void()>> posted;
+
+void run_posted()
+{
+    auto now = std::move(posted);
+    posted.clear();
+    for (auto& fn : now)
+        fn();
+}
+
 // A connection whose idle watch the test ends by hand (as the server speaking would).
 struct scripted_connection final : connection
 {
@@ -40,6 +53,11 @@ struct scripted_connection final : connection
     }
     bool quiet() noexcept override { return true; }
     void close() noexcept override { script->closed = true; }
+    bool post_soon(std::function<void()> fn) override
+    {
+        posted.push_back(std::move(fn));
+        return true;
+    }
 
     // The server sends something (or closes) while the connection is idle.
     void server_speaks() { watch_ended(script->last_watch, {}); }
@@ -59,6 +77,9 @@ struct pool_fixture : ::testing::Test
     session_observer observer;
     connection_pool pool{2, 30s, observer};
 
+    pool_fixture() { posted.clear(); }
+    ~pool_fixture() override { posted.clear(); }
+
     // Opens a connection through the pool's slot and releases it as reusable.
     std::shared_ptr<scripted_connection>
     open_and_release(std::shared_ptr<connection_script> script = std::make_shared<connection_script>())
@@ -68,6 +89,7 @@ struct pool_fixture : ::testing::Test
         EXPECT_FALSE(slot);  // a reserved slot: the caller opens the connection
         auto conn = std::make_shared<scripted_connection>(std::move(script));
         pool.release(conn, true);
+        run_posted();  // idle long enough to be watched
         return conn;
     }
 };
@@ -86,6 +108,31 @@ TEST_F(pool_fixture, a_released_connection_is_watched_and_handed_out_again)
     EXPECT_FALSE(conn->script->closed);
     EXPECT_EQ(pool.open_connections(), 1u);
     pool.release(std::move(got), false);
+}
+
+TEST_F(pool_fixture, a_connection_taken_again_before_the_loop_turns_is_never_watched)
+{
+    // Under load a released connection is taken again at once: no wait is armed on its socket
+    // (the peek before writing guards it), and the batch posted for it arms nothing.
+    connection_pool::connection_ptr slot;
+    ASSERT_EQ(pool.try_acquire(slot, false), connection_pool::acquired::slot);
+    auto conn = std::make_shared<scripted_connection>(std::make_shared<connection_script>());
+    pool.release(conn, true);
+    EXPECT_EQ(posted.size(), 1u);
+    connection_pool::connection_ptr got;
+    ASSERT_EQ(pool.try_acquire(got, false), connection_pool::acquired::connection);
+    pool.release(std::move(got), true);
+    EXPECT_EQ(posted.size(), 1u);  // one batch for both releases
+    ASSERT_EQ(pool.try_acquire(got, false), connection_pool::acquired::connection);
+    run_posted();
+    EXPECT_EQ(conn->script->watches, 0);
+
+    // Released and left idle: watched once, by the next batch.
+    pool.release(std::move(got), true);
+    run_posted();
+    EXPECT_EQ(conn->script->watches, 1);
+    run_posted();
+    EXPECT_EQ(conn->script->watches, 1);
 }
 
 TEST_F(pool_fixture, a_connection_the_server_speaks_on_while_idle_is_dropped_at_once)
@@ -280,6 +327,8 @@ TEST_F(pool_fixture, a_parked_connection_goes_to_the_token_request_not_to_the_qu
     pool.park(a);
     io.run();
     EXPECT_TRUE(served.empty());
+    EXPECT_EQ(a->script->watches, 0);  // armed a turn of the event loop later
+    run_posted();
     EXPECT_EQ(a->script->watches, 1);  // idle, and watched like any idle connection
 
     // The token request, queued ahead, gets the next parked connection at once.

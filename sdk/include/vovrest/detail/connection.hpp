@@ -73,6 +73,10 @@ public:
 
     virtual void close() noexcept = 0;
 
+    // Runs `fn` later on the connection's io_context, never inside this call; false when there is
+    // no io_context to run it (`fn` is then dropped). The pool arms idle watches this way.
+    virtual bool post_soon(std::function<void()> fn) = 0;
+
     // ---- The idle watch (used by connection_pool) ----
 
     // Whom to tell when a watched connection sees activity; set once, before the first watch().
@@ -90,6 +94,7 @@ public:
     // Not reused from then on: the server said how long it keeps an idle connection.
     std::optional<std::chrono::steady_clock::time_point> retire_at;
     bool reused = false;  // served at least one request before the current one
+    bool watch_due = false;  // idle, its watch not armed yet (the pool's, under its lock)
     std::string head;     // the request head, rewritten for each request in the same memory
 
 protected:

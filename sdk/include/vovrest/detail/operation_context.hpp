@@ -66,7 +66,7 @@ public:
     static std::shared_ptr<operation_context> make(boost::asio::any_io_executor ex, clock::duration timeout,
                                                    bool concurrent = false)
     {
-        auto op = std::allocate_shared<operation_context>(boost::asio::recycling_allocator<operation_context>(),
+        auto op = std::allocate_shared<operation_context>(std::allocator<operation_context>(),
                                                           std::move(ex), concurrent);
         if (timeout.count() > 0)
             op->operation_deadline_ = clock::now() + timeout;
