@@ -93,9 +93,9 @@ public:
     std::chrono::steady_clock::time_point idle_since{};
     // Not reused from then on: the server said how long it keeps an idle connection.
     std::optional<std::chrono::steady_clock::time_point> retire_at;
-    bool reused = false;  // served at least one request before the current one
+    bool reused = false;     // served at least one request before the current one
     bool watch_due = false;  // idle, its watch not armed yet (the pool's, under its lock)
-    std::string head;     // the request head, rewritten for each request in the same memory
+    std::string head;        // the request head, rewritten for each request in the same memory
 
 protected:
     // Starts a wait for readability that ends with watch_ended(watch_id, ec), on any thread; the
