@@ -107,7 +107,7 @@ def main(results_dir, bench_dir):
     w("|---|---:|---:|---:|---|---|---|---:|")
     for c, label, name in [("sdk", "steady", "sdk (single_threaded)"), ("sdk", "steady-strands", "sdk (thread-safe default)"),
                            ("sdk", "steady-2threads", "sdk (thread-safe default, 2 io threads)"),
-                           ("raw", "steady", "raw"), ("wrk", "steady", "wrk -t1"), ("wrk", "steady-wrk-t2", "wrk -t2"), ("blocking", "steady", "blocking"),
+                           ("raw", "steady", "raw"), ("raw", "steady-2threads", "raw (2 io threads)"), ("wrk", "steady", "wrk -t1"), ("wrk", "steady-wrk-t2", "wrk -t2"), ("blocking", "steady", "blocking"),
                            ("naive", "steady", "naive")]:
         rates = [med(rows, "req_per_s", label=label, client=c, connections=k) for k in (1, 8, 64)]
         lat8 = (med(rows, "p50_us", label=label, client=c, connections=8),
@@ -238,9 +238,12 @@ def main(results_dir, bench_dir):
     for k in (8, 64):
         two = med(rows, "req_per_s", label="steady-2threads", client="sdk", connections=k)
         one = rate("sdk", k)
+        raw_two = med(rows, "req_per_s", label="steady-2threads", client="raw", connections=k)
+        raw_one = rate("raw", k)
         if two and one:
+            raw_note = f"; raw Beast: 2 threads {raw_two / raw_one:.1%} of 1" if raw_two and raw_one else ""
             w(f"| 2 io threads (thread-safe default) ≥ the single-threaded session at K = {k} | {two / one:.1%} "
-              f"(medians {n(two)} vs {n(one)} req/s) | {verdict(two >= one)} |")
+              f"(medians {n(two)} vs {n(one)} req/s{raw_note}) | {verdict(two >= one)} |")
     for k in (8, 64):
         ratio = paired(rows, "req_per_s", "sdk", "wrk", label="steady", connections=k)
         if ratio:
