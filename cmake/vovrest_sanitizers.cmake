@@ -19,7 +19,7 @@ endif()
 # carries them. The harnesses link libFuzzer itself (-fsanitize=fuzzer, tests/fuzz).
 if(VOVREST_BUILD_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    message(FATAL_ERROR "VOVREST_BUILD_FUZZ needs clang (the fuzz preset uses clang-14)")
+    message(FATAL_ERROR "VOVREST_BUILD_FUZZ needs clang (the asan and fuzz presets use clang-14)")
   endif()
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()

@@ -35,19 +35,27 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using boost::system::error_code;
 
-bool sanitized()
+#if defined(__has_feature)
+#define VOVREST_HOSTILE_HAS_FEATURE(x) __has_feature(x)
+#else
+#define VOVREST_HOSTILE_HAS_FEATURE(x) 0
+#endif
+
+// The sanitizers this program was built with (g++ defines __SANITIZE_*__, clang has __has_feature):
+// the test skips what a sanitizer cannot check or measure.
+json::array sanitizers()
 {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    return true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-    return true;
-#else
-    return false;
+    json::array names;
+#if defined(__SANITIZE_ADDRESS__) || VOVREST_HOSTILE_HAS_FEATURE(address_sanitizer)
+    names.emplace_back("address");
 #endif
-#else
-    return false;
+#if defined(__SANITIZE_THREAD__) || VOVREST_HOSTILE_HAS_FEATURE(thread_sanitizer)
+    names.emplace_back("thread");
 #endif
+#if VOVREST_HOSTILE_HAS_FEATURE(memory_sanitizer)
+    names.emplace_back("memory");
+#endif
+    return names;
 }
 
 // This process's peak resident memory in bytes (VmHWM: since exec, unlike getrusage's ru_maxrss,
@@ -120,7 +128,11 @@ public:
         const std::string name(command.at(0).as_string());
         json::object out;
         if (name == "build-info")
-            out["sanitized"] = sanitized();
+        {
+            json::array names = sanitizers();
+            out["sanitized"] = !names.empty();
+            out["sanitizers"] = std::move(names);
+        }
         else if (name == "authorize")
             out = wait(authorize());
         else if (name == "get")
