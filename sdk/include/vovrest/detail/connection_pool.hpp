@@ -1,7 +1,8 @@
 // The keep-alive pool of one session: at most max_connections open at once; a request that finds
 // none free waits in a FIFO (never a new socket beyond the cap), the token request ahead of the
-// others. An idle connection is watched: the moment the server closes it or sends anything, it
-// is closed and its slot freed. Connections idle longer than idle_timeout, or than the server's
+// others. An idle connection is watched from one turn of the event loop after it goes idle (a
+// connection taken again before that never arms a wait): the moment the server closes it or sends
+// anything, it is closed and its slot freed. Connections idle longer than idle_timeout, or than the server's
 // own Keep-Alive timeout, are closed when the pool is next used. The pool knows nothing of
 // tokens or retries; the request machine decides those.
 // Thread-safety: every member may be called from any thread at once.
@@ -64,8 +65,8 @@ public:
             token, resume_on, ahead_of_queue, fresh);
     }
 
-    // Gives a connection back: a reusable one goes to the first waiter or, watched, to the idle
-    // list; any other is closed and its slot passed on.
+    // Gives a connection back: a reusable one goes to the first waiter or to the idle list (and
+    // the next batch of watches); any other is closed and its slot passed on.
     void release(connection_ptr conn, bool reusable);
     void release_slot();
     // Gives back a reusable connection that the callers queued now cannot use (the one giving it
