@@ -39,9 +39,7 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
     waiters_type waiters;
     std::size_t open = 0;  // connections open or being opened
     bool shut_down = false;
-    // Idle connections whose watch is armed in the next batch (arm_due_watches), posted once.
-    std::vector<connection_ptr> due_watches;
-    bool arming_posted = false;
+    bool arming_posted = false;  // a batch of idle watches (arm_due_watches) is on its way
 
     // Closed and counted outside the lock.
     void drop(std::vector<connection_ptr>& dead)
@@ -74,7 +72,6 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         auto kept = std::remove_if(idle.begin(), idle.end(), [&](connection_ptr& c) {
             if (!expired(*c, now))
                 return false;
-            c->watch_due = false;
             dead.push_back(std::move(c));
             return true;
         });
@@ -89,7 +86,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         evict_expired_locked(std::chrono::steady_clock::now(), dead);
         while (!fresh && !idle.empty())
         {
-            connection_ptr candidate = take_last_idle_locked();
+            connection_ptr candidate = std::move(idle.back());
+            idle.pop_back();
             if (candidate->claim())
             {
                 candidate->reused = true;
@@ -110,7 +108,6 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         if (fresh && !idle.empty())
         {
             // Room for a new connection, made by closing the oldest idle one (its slot is reused).
-            idle.front()->watch_due = false;
             dead.push_back(std::move(idle.front()));
             idle.erase(idle.begin());
             return acquired::slot;
@@ -133,15 +130,6 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         release_slot();
     }
 
-    // The most recently used idle connection, out of the idle list and of the next watch batch.
-    connection_ptr take_last_idle_locked()
-    {
-        connection_ptr conn = std::move(idle.back());
-        idle.pop_back();
-        conn->watch_due = false;
-        return conn;
-    }
-
     void put_idle_locked(connection_ptr conn)
     {
         conn->idle_since = std::chrono::steady_clock::now();
@@ -159,7 +147,6 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         // wait on its socket. Until it is armed, the peek before writing (connection::quiet) sees a
         // close or stray bytes all the same; the watch only notices them without a request.
         conn->watch_due = true;
-        due_watches.push_back(conn);
         if (!arming_posted)
         {
             arming_posted = conn->post_soon([weak = weak_from_this()] {
@@ -179,17 +166,16 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
         arm_due_watches_locked();
     }
 
-    // Under the lock: a connection claimed meanwhile is no longer due, and none is watched twice.
+    // Under the lock: only the connections still idle, each watched once per idle period.
     void arm_due_watches_locked()
     {
-        for (auto& conn : due_watches)
+        for (auto& conn : idle)
         {
             if (!conn->watch_due)
                 continue;
             conn->watch_due = false;
             conn->watch();
         }
-        due_watches.clear();
     }
 
     void release(connection_ptr conn, bool reusable)
@@ -262,7 +248,8 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
             std::unique_lock lock(mutex);
             if (shut_down || waiters.empty() || idle.empty())
                 return;
-            connection_ptr candidate = take_last_idle_locked();
+            connection_ptr candidate = std::move(idle.back());
+            idle.pop_back();
             const bool alive = candidate->claim();
             if (!alive)
             {
@@ -324,7 +311,6 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
                 return;
             shut_down = true;
             closing.swap(idle);
-            due_watches.clear();
             failing = waiters.take_all();
             open -= closing.size();
         }

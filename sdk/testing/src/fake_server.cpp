@@ -63,6 +63,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -337,6 +338,26 @@ struct fake_server::impl
     shell_counters counters;
     std::atomic<std::uint32_t> open_connections{0};
 
+    // Wakes fake_server::wait_until() when a counter or the job count may have changed. With
+    // nobody waiting a change costs a fence and one load; no request takes the lock.
+    std::atomic<int> change_waiters{0};
+    mutable std::mutex change_mutex;
+    std::condition_variable change_cv;
+    std::uint64_t change_version = 0;  // guarded by change_mutex
+    void changed()
+    {
+        // Pairs with the fence in wait_until(): either this sees the waiter, or the waiter's
+        // next look at the counters sees this change.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (change_waiters.load(std::memory_order_relaxed) == 0)
+            return;
+        {
+            std::lock_guard lock(change_mutex);
+            ++change_version;
+        }
+        change_cv.notify_all();
+    }
+
     // Rebuilt by each start(); touched by start() and stop() only, or on the control strand.
     std::unique_ptr<asio::io_context> ioc;
     std::optional<asio::strand<asio::io_context::executor_type>> control;
@@ -578,6 +599,7 @@ asio::awaitable<void> fake_server::impl::accept_loop()
             continue;
         }
         counters.connections_accepted.fetch_add(1);
+        changed();
         start_connection(std::move(socket));
     }
 }
@@ -639,6 +661,7 @@ void fake_server::impl::expire(connection_base& c, std::int64_t now)
         counters.header_timeouts.fetch_add(1);
     else
         counters.idle_timeouts.fetch_add(1);
+    changed();
     c.close();
 }
 
@@ -689,6 +712,7 @@ void fake_server::impl::start_connection(tcp::socket socket)
             connections.insert(conn);
         }
         open_connections.fetch_add(1);
+        changed();
         asio::co_spawn(conn->executor(), serve(this, conn), log_exceptions{"connection"});
     };
     if (tls)
@@ -700,6 +724,7 @@ void fake_server::impl::start_connection(tcp::socket socket)
 void fake_server::impl::forget(const std::shared_ptr<connection_base>& c)
 {
     open_connections.fetch_sub(1);
+    changed();
     std::lock_guard lock(mutex);
     connections.erase(c);
 }
@@ -914,13 +939,17 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
 
         detail::service_reply reply = self->service.handle(detail::service_request_of(request));
         in_flight.reset();
+        self->changed();
         // The form body may hold a password.
         if (is_token)
             OPENSSL_cleanse(request.body().data(), request.body().size());
         if (faults.answer_delay > std::chrono::milliseconds::zero() && !co_await pause(*conn, faults.answer_delay))
         {
             if (conn->crashed)
+            {
                 self->counters.answers_lost_to_crash.fetch_add(1);
+                self->changed();
+            }
             co_return;
         }
 
@@ -928,6 +957,7 @@ asio::awaitable<void> fake_server::impl::serve(impl* self, std::shared_ptr<conne
         {
             self->counters.drops_before_response.fetch_add(1);
             self->counters.connections_dropped.fetch_add(1);
+            self->changed();
             conn->close();
             co_return;
         }
@@ -1003,6 +1033,35 @@ std::string fake_server::certificate_pem() const
 fake_server_stats fake_server::stats() const
 {
     return impl_->stats();
+}
+
+bool fake_server::wait_until(const std::function<bool(const fake_server_stats&)>& done,
+                             std::chrono::milliseconds timeout) const
+{
+    impl& i = *impl_;
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    i.change_waiters.fetch_add(1);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    bool held = false;
+    for (;;)
+    {
+        std::uint64_t seen;
+        {
+            std::lock_guard lock(i.change_mutex);
+            seen = i.change_version;
+        }
+        // Outside the lock: `done` may call back into the server (job_count()).
+        if (done(i.stats()))
+        {
+            held = true;
+            break;
+        }
+        std::unique_lock lock(i.change_mutex);
+        if (!i.change_cv.wait_until(lock, give_up, [&] { return i.change_version != seen; }))
+            break;
+    }
+    i.change_waiters.fetch_sub(1);
+    return held;
 }
 
 void fake_server::revoke_all_tokens()

@@ -40,17 +40,10 @@ std::string bearer(vt::fake_server& server)
     return "Bearer:" + server.issue_token_for("demo", 1h);
 }
 
-// Polls the server's counters until `done` holds (false after 10 s, the safety net).
+// Until `done` holds of the server's counters (false after 10 s, the safety net).
 bool wait_for_stats(vt::fake_server& server, const std::function<bool(const vt::fake_server_stats&)>& done)
 {
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (!done(server.stats()))
-    {
-        if (std::chrono::steady_clock::now() > give_up)
-            return false;
-        std::this_thread::sleep_for(1ms);  // a polling interval, not a synchronisation
-    }
-    return true;
+    return server.wait_until(done, 10s);
 }
 
 TEST(FakeServerLimits, IdleKeepAliveConnectionIsClosedAfterIdleTimeout)

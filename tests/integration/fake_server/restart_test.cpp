@@ -30,20 +30,6 @@ raw_request job_post(std::string authorization, std::string body)
     return r;
 }
 
-// Waits for a count, polling: a bounded safety net, never a timing assumption.
-template <class Predicate>
-bool eventually(Predicate done)
-{
-    const auto give_up = std::chrono::steady_clock::now() + 20s;
-    while (!done())
-    {
-        if (std::chrono::steady_clock::now() > give_up)
-            return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
-
 TEST(FakeServerRestart, CrashLosesTheAnswerOfWorkDoneAndStartKeepsPortAndJobs)
 {
     vt::fake_server_params p;
@@ -58,7 +44,7 @@ TEST(FakeServerRestart, CrashLosesTheAnswerOfWorkDoneAndStartKeepsPortAndJobs)
         raw_response response;
         return c.try_send(job_post(auth, R"({"command":"sleep 1","jobname":"crash-1"})"), response);
     });
-    ASSERT_TRUE(eventually([&] { return server.job_count() == 1; }));
+    ASSERT_TRUE(server.wait_until([&](const auto&) { return server.job_count() == 1; }, 20s));
     server.crash();
     const std::error_code ec = lost.get();
     EXPECT_TRUE(is_closed_by_peer(ec)) << ec.message();

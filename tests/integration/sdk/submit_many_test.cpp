@@ -198,11 +198,11 @@ TEST(submit_many, a_crash_and_restart_mid_batch_leaves_every_job_created_once)
         }
     };
     std::thread crasher([&] {
-        const auto give_up = std::chrono::steady_clock::now() + 60s;
-        while (std::chrono::steady_clock::now() < give_up
-               && (crash_after_created < 0
-                   || static_cast<std::int64_t>(server.stats().jobs_created) < crash_after_created))
-            std::this_thread::sleep_for(1ms);
+        server.wait_until(
+            [&](const testing::fake_server_stats& st) {
+                return crash_after_created >= 0 && static_cast<std::int64_t>(st.jobs_created) >= crash_after_created;
+            },
+            60s);
         server.crash();
         server.set_faults(faults);
         down = true;
@@ -498,9 +498,7 @@ TEST(jobs_submit, a_tagged_submit_settles_its_lost_answer_by_query)
     faults.drop_before_response_fraction = 1.0;
     server.set_faults(faults);
     std::thread healer([&server] {
-        const auto give_up = std::chrono::steady_clock::now() + 20s;
-        while (server.stats().drops_before_response == 0 && std::chrono::steady_clock::now() < give_up)
-            std::this_thread::sleep_for(1ms);
+        server.wait_until([](const testing::fake_server_stats& st) { return st.drops_before_response > 0; }, 20s);
         server.set_faults({});
     });
     job_spec spec;

@@ -94,7 +94,7 @@ public:
     // Not reused from then on: the server said how long it keeps an idle connection.
     std::optional<std::chrono::steady_clock::time_point> retire_at;
     bool reused = false;     // served at least one request before the current one
-    bool watch_due = false;  // idle, its watch not armed yet (the pool's, under its lock)
+    bool watch_due = false;  // its watch is to be armed while it stays idle (the pool's, under its lock)
     std::string head;        // the request head, rewritten for each request in the same memory
 
 protected:
