@@ -14,12 +14,15 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -106,7 +109,8 @@ void wipe_user_arguments(int argc, char** argv)
 }
 
 // Every option, each one line: the field it sets and its help. Defaults come from the fields.
-void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::string>& user_texts)
+void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::string>& user_texts,
+                 std::uint64_t& kill_after_jobs)
 {
     auto& f = p.faults;
     app.option_defaults()->disable_flag_override();
@@ -206,7 +210,47 @@ void add_options(CLI::App& app, vt::fake_server_params& p, std::vector<std::stri
         ->type_name("N")
         ->group(faults);
     app.add_flag("--never-respond", f.never_respond, "read requests and never answer them")->group(faults);
+    app.add_option("--kill-after-jobs", kill_after_jobs,
+                   "SIGKILL this process once N jobs exist (a crash at a known point; with --state-file, the "
+                   "jobs survive it)")
+        ->type_name("N")
+        ->group(faults);
 }
+
+// --kill-after-jobs: the process SIGKILLs itself once `jobs` jobs exist (a crash at a known point,
+// for tests of a restart mid-batch). It owns the server's stop, which ends its wait without a kill.
+class self_killer
+{
+public:
+    self_killer(vt::fake_server& server, std::uint64_t jobs) : server_(server)
+    {
+        if (jobs == 0)
+            return;
+        waiter_ = std::thread([this, jobs] {
+            const bool reached = server_.wait_until(
+                [this, jobs](const vt::fake_server_stats& s) { return stopping_.load() || s.jobs_created >= jobs; },
+                std::chrono::hours(24 * 365));
+            if (reached && !stopping_.load())
+                ::raise(SIGKILL);
+        });
+    }
+    self_killer(const self_killer&) = delete;
+    self_killer& operator=(const self_killer&) = delete;
+    // Stops the server (stop() wakes the wait) and ends the wait.
+    void stop_server()
+    {
+        stopping_ = true;
+        server_.stop();
+        if (waiter_.joinable())
+            waiter_.join();
+    }
+    ~self_killer() { stop_server(); }
+
+private:
+    vt::fake_server& server_;
+    std::atomic<bool> stopping_{false};
+    std::thread waiter_;
+};
 
 constexpr std::string_view footer =
     R"(Control routes (no token): GET /__fake/stats (counters as JSON), POST /__fake/revoke.
@@ -219,12 +263,13 @@ int main(int argc, char** argv)
 {
     vt::fake_server_params params;
     std::vector<std::string> user_texts;  // NAME:PASSWORD[:LEVEL], checked after parsing
+    std::uint64_t kill_after_jobs = 0;
     CLI::App app("An imitation of the Altair Accelerator REST API v3 (token, project, jobs, query) for tests and\n"
                  "demos. Prints \"listening on <url>\" as its first line, then serves until SIGINT or SIGTERM.",
                  "vovrest-fake-server");
     app.footer(std::string(footer));
     vovrest::tools::use_help_formatter(app);
-    add_options(app, params, user_texts);
+    add_options(app, params, user_texts, kill_after_jobs);
     try
     {
         app.parse(argc, argv);
@@ -270,9 +315,10 @@ int main(int argc, char** argv)
         vt::fake_server server(params);
         server.start();
         std::cout << "listening on " << server.url() << std::endl;
+        self_killer killer(server, kill_after_jobs);
 
         signals_context.run();
-        server.stop();
+        killer.stop_server();
 
         const auto stats = server.stats();
         std::cerr << "vovrest-fake-server: stopped by signal " << received << " after " << stats.requests

@@ -24,6 +24,7 @@ EVERY_OPTION = [
     "--write-cert", "--threads", "--latency", "--token-latency", "--fail-first-tokens",
     "--fail-fraction", "--retry-after", "--close-fraction", "--silent-close-fraction",
     "--drop-before-response-fraction", "--revoke-every", "--max-connections", "--never-respond",
+    "--kill-after-jobs",
     "--job-schedule-delay", "--job-run-time", "--forget-after", "--seed", "--help",
 ]
 

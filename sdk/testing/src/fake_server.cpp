@@ -541,6 +541,7 @@ void fake_server::impl::stop(bool crash)
     control.reset();
     ioc.reset();  // whatever handler is left is destroyed here, on this thread
     running = false;
+    changed();  // a wait_until() may be waiting for the server to stop as well
 }
 
 void fake_server::impl::set_faults(const fake_faults& f)

@@ -176,7 +176,7 @@ public:
     /// A snapshot of every counter.
     fake_server_stats stats() const;
     /// Blocks the calling thread until `done(stats())` holds, woken by each change of a counter
-    /// or of the jobs (no polling); false when `timeout` passes first. For tests that wait for
+    /// or of the jobs and by stop() and crash() (no polling); false when `timeout` passes first. For tests that wait for
     /// the server to reach a count. `done` may call the server's other members.
     bool wait_until(const std::function<bool(const fake_server_stats&)>& done, std::chrono::milliseconds timeout) const;
     /// Every token issued so far becomes invalid (401 "revoked").
