@@ -142,40 +142,56 @@ struct connection_pool::impl : std::enable_shared_from_this<impl>
             });
         }
         conn->reused = true;
-        // The watch is armed a turn of the event loop later, in one batch with the others that went
-        // idle meanwhile: under load a connection is taken again before that and never pays for a
-        // wait on its socket. Until it is armed, the peek before writing (connection::quiet) sees a
-        // close or stray bytes all the same; the watch only notices them without a request.
-        conn->watch_due = true;
-        if (!arming_posted)
-        {
-            arming_posted = conn->post_soon([weak = weak_from_this()] {
-                if (auto self = weak.lock())
-                    self->arm_due_watches();
-            });
-        }
+        // The watch is armed two turns of the event loop later, in one batch with the others that
+        // went idle meanwhile: under load a connection is taken again before that and never pays
+        // for a wait on its socket (a call that waited for its turn is resumed one turn after the
+        // connection it takes was given back). Until it is armed, the peek before writing
+        // (connection::quiet) sees a close or stray bytes all the same; the watch only notices
+        // them without a request.
+        conn->watch_due = 2;
         idle.push_back(std::move(conn));
+        post_arming_locked(*idle.back());
+    }
+
+    // The next batch of watches, posted once however many connections go idle meanwhile.
+    void post_arming_locked(connection& any)
+    {
+        if (arming_posted)
+            return;
+        arming_posted = any.post_soon([weak = weak_from_this()] {
+            if (auto self = weak.lock())
+                self->arm_due_watches();
+        });
         if (!arming_posted)
-            arm_due_watches_locked();  // no io_context to post to: at once
+            arm_due_watches_locked(true);  // no io_context to post to: at once
     }
 
     void arm_due_watches()
     {
         std::lock_guard lock(mutex);
         arming_posted = false;
-        arm_due_watches_locked();
+        arm_due_watches_locked(false);
     }
 
-    // Under the lock: only the connections still idle, each watched once per idle period.
-    void arm_due_watches_locked()
+    // Under the lock: only the connections still idle, each watched once per idle period, one
+    // turn older at each batch (all at once when there is no event loop).
+    void arm_due_watches_locked(bool at_once)
     {
+        connection* younger = nullptr;
         for (auto& conn : idle)
         {
-            if (!conn->watch_due)
+            if (conn->watch_due == 0)
                 continue;
-            conn->watch_due = false;
+            if (!at_once && --conn->watch_due > 0)
+            {
+                younger = conn.get();
+                continue;
+            }
+            conn->watch_due = 0;
             conn->watch();
         }
+        if (younger)
+            post_arming_locked(*younger);
     }
 
     void release(connection_ptr conn, bool reusable)

@@ -78,11 +78,12 @@ struct request_driver::request_state
 };
 
 asio::awaitable<error_code> request_driver::run(operation_context& op, const http_request& request, http_result& answer,
-                                                diagnostics& diag)
+                                                diagnostics& diag, clock::time_point started)
 {
     // The token request reports through the renewal events; a caller's request through these.
     const bool hook = request.authorized && observer_.has_hook();
-    const clock::time_point started = hook ? clock::now() : clock::time_point{};
+    if (hook && started == clock::time_point{})
+        started = clock::now();
     request_state state;
     state.authorized = request.authorized && tokens_ != nullptr;
 
@@ -246,7 +247,8 @@ asio::awaitable<error_code> request_driver::run(operation_context& op, const htt
         }
 
         case request_step::done:
-            co_return complete(op, request, action, answer, diag, std::move(state.cause), machine.attempts(),
+            op.disarm();
+            co_return complete(request, action, answer, diag, std::move(state.cause), machine.attempts(),
                                state.bytes_sent, hook ? clock::now() - started : clock::duration{});
         }
     }
@@ -350,11 +352,18 @@ asio::awaitable<void> request_driver::exchange(operation_context& op, const http
     }
 }
 
-error_code request_driver::complete(operation_context& op, const http_request& request, const request_action& action,
+error_code request_driver::abandon(const http_request& request, error_code ec, diagnostics& diag,
+                                   clock::duration elapsed)
+{
+    request_action never_started;
+    never_started.ec = ec;
+    return complete(request, never_started, http_result(), diag, std::string(), 0, 0, elapsed);
+}
+
+error_code request_driver::complete(const http_request& request, const request_action& action,
                                     const http_result& answer, diagnostics& diag, std::string cause, unsigned attempts,
                                     std::uint64_t bytes_sent, clock::duration elapsed)
 {
-    op.disarm();
     const error_code ec = action.ec;
     if (ec && action.answered)
     {

@@ -1,5 +1,6 @@
-#include <vovrest/detail/connection_pool.hpp>
+#include <vovrest/detail/admission_gate.hpp>
 #include <vovrest/detail/caching_token_source.hpp>
+#include <vovrest/detail/connection_pool.hpp>
 #include <vovrest/detail/http_transport.hpp>
 #include <vovrest/detail/launch_operation.hpp>
 #include <vovrest/detail/password_token_source.hpp>
@@ -10,11 +11,19 @@
 #include <vovrest/session.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <new>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -25,6 +34,7 @@ using boost::system::error_code;
 namespace vovrest {
 namespace {
 
+using clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view method_name(http_method method) noexcept
@@ -72,6 +82,52 @@ private:
     detail::operation_context& op_;
 };
 
+// What a call made inside its caller's coroutine holds once it has its turn, beside its operation
+// context: its wire form and its answer.
+struct in_frame_call : detail::operation_context
+{
+    using operation_context::operation_context;
+    detail::http_request wire;
+    detail::http_result answer;
+};
+
+// A coroutine waiting for its turn, in its own frame: the gate's node and the coroutine's handler
+// in place (no allocation), resumed by posting to the coroutine's executor.
+struct frame_waiter : detail::admission_gate::waiter
+{
+    alignas(std::max_align_t) unsigned char handler[32];
+};
+
+template <class Handler>
+void resume_frame_waiter(detail::admission_gate::waiter& w, error_code ec)
+{
+    auto* stored = std::launder(reinterpret_cast<Handler*>(static_cast<frame_waiter&>(w).handler));
+    Handler handler(std::move(*stored));
+    stored->~Handler();
+    // The node is not touched once the handler is posted: its frame may resume at once elsewhere.
+    const auto ex = asio::get_associated_executor(handler);
+    asio::post(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+}
+
+// Completes with no error once the turn is the caller's (it must give it back), error::timeout
+// at `deadline`, operation_aborted on the caller's cancellation (any type).
+template <class CompletionToken>
+auto async_wait_turn(detail::admission_gate& gate, frame_waiter& w, clock::time_point deadline, CompletionToken&& token)
+{
+    return asio::async_initiate<CompletionToken, void(error_code)>(
+        [&gate](auto handler, frame_waiter* node, clock::time_point until) {
+            using handler_type = decltype(handler);
+            static_assert(sizeof(handler_type) <= sizeof(node->handler)
+                          && alignof(handler_type) <= alignof(std::max_align_t));
+            node->slot = asio::get_associated_cancellation_slot(handler);
+            new (node->handler) handler_type(std::move(handler));
+            node->on_turn = &resume_frame_waiter<handler_type>;
+            node->deadline = until;
+            gate.enqueue(*node);
+        },
+        token, &w, deadline);
+}
+
 }  // namespace
 
 struct session::impl : std::enable_shared_from_this<session::impl>
@@ -82,6 +138,10 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     detail::session_observer observer;
     detail::http_transport transport;
     detail::connection_pool pool;
+    // One turn per connection: the calls beyond wait here for theirs before any operation state
+    // exists (a caller queued behind thousands holds its frame and a node, nothing more), and a
+    // call with a turn finds a connection free (or soon) in the pool.
+    detail::admission_gate gate;
     detail::request_driver driver;
     detail::token_pipeline tokens;
     // The executor runs one handler at a time (the caller's promise, or a strand): operations
@@ -95,6 +155,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
           observer(params.on_event),
           transport(executor, url, params),
           pool(params.max_connections, params.idle_timeout, observer),
+          gate(executor, params.max_connections),
           driver(pool, transport, observer,
                  detail::driver_params{url.host_header(), params.user_agent,
                                        detail::read_limits{params.max_header_bytes, params.max_body_bytes},
@@ -112,17 +173,18 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     }
 
     // The call as it goes on the wire, or why it cannot (nothing is sent then).
-    static std::string prepare(request& req, detail::http_request& wire)
+    // `checked`: check_call() passed already (the call waited for its turn).
+    static std::string prepare(request& req, detail::http_request& wire, bool checked)
     {
         wire.method = method_name(req.method);
         wire.target = std::move(req.path);
         if (wire.target.empty() || wire.target.front() != '/')
             wire.target.insert(wire.target.begin(), '/');
-        if (auto why = detail::check_target(wire.target); !why.empty())
+        if (auto why = checked ? std::string() : detail::check_target(wire.target); !why.empty())
             return why;
         detail::append_query(wire.target, req.query);
         for (const auto& [name, value] : req.headers)
-            if (auto why = detail::check_extra_header(name, value); !why.empty())
+            if (auto why = checked ? std::string() : detail::check_extra_header(name, value); !why.empty())
                 return why;
         wire.extra_headers = req.headers;
         wire.content_type = req.content_type;
@@ -133,11 +195,11 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     // Checks the call and builds it for the wire; on failure (nothing is sent) the error with
     // `diag` filled. `req` is read and moved from; it must outlive the operation (the body and
     // headers are sent from it).
-    error_code prepare_call(request& req, detail::http_request& wire, diagnostics& diag)
+    error_code prepare_call(request& req, detail::http_request& wire, diagnostics& diag, bool checked = false)
     {
         diag.clear();
         wire.policy = req.retry ? &*req.retry : &params.retry;
-        if (auto why = prepare(req, wire); !why.empty())
+        if (auto why = prepare(req, wire, checked); !why.empty())
         {
             diag = detail::client_failure(std::move(why), std::string(wire.method), wire.target);
             detail::session_observer::bump(observer.requests);
@@ -155,18 +217,42 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         return out;
     }
 
-    // `req` is read and moved from; the caller's frame owns it until the operation ends.
-    asio::awaitable<std::pair<error_code, response>> run(detail::operation_context& op, request& req, diagnostics& diag)
+    // Checks a call before it waits for its turn: one that cannot be made fails at once, nothing
+    // sent. The checks prepare() makes, without building the wire form.
+    error_code check_call(request& req, diagnostics& diag)
     {
-        std::pair<error_code, response> outcome;
+        bool valid = detail::check_target(req.path).empty();
+        for (const auto& [name, value] : req.headers)
+            valid = valid && detail::check_extra_header(name, value).empty();
+        if (valid)
+            return {};
         detail::http_request wire;
-        outcome.first = prepare_call(req, wire, diag);
-        if (outcome.first)
-            co_return outcome;
-        detail::http_result answer;
-        outcome.first = co_await driver.run(op, wire, answer, diag);
-        outcome.second = to_response(answer);
-        co_return outcome;
+        return prepare_call(req, wire, diag);  // the failure, reported as always
+    }
+
+    // A call that waited for its turn and ends without it (error::timeout, operation_aborted):
+    // reported like any request that ends, nothing sent.
+    error_code abandon(request& req, error_code ec, diagnostics& diag, clock::time_point since)
+    {
+        detail::http_request wire;
+        prepare_call(req, wire, diag);
+        return driver.abandon(wire, ec, diag, clock::now() - since);
+    }
+
+    clock::time_point deadline_after(clock::time_point since) const noexcept
+    {
+        return params.operation_timeout.count() > 0 ? since + params.operation_timeout : clock::time_point::max();
+    }
+
+    // The state of a call run inside the caller's coroutine on `caller`, made once it has its
+    // turn: one allocation, nothing of it in the frame that waited. `since`: when the call began
+    // to wait for its turn (its deadline counts from then), else zero (from now).
+    std::shared_ptr<in_frame_call> make_call_state(const asio::any_io_executor& caller, clock::time_point since) const
+    {
+        // On an executor that may run several handlers at once the operation is concurrent:
+        // guarded, with no strand (see operation_context).
+        return detail::operation_context::make_until<in_frame_call>(
+            caller, deadline_after(since == clock::time_point{} ? clock::now() : since), !serializes(caller));
     }
 
     // Whether a coroutine on `caller` runs one handler at a time: the serialized session
@@ -217,17 +303,6 @@ const base_url& session::url() const noexcept
     return impl_->url;
 }
 
-void session::start_execute(request req, diagnostics& diag, asio::any_completion_handler<request_signature> handler)
-{
-    // A coroutine of its own on the session's executor: no strand; concurrent unless serialized.
-    detail::launch_operation<response>(
-        impl_->executor, impl_->params.operation_timeout, std::move(handler),
-        [self = impl_, req = std::move(req), d = &diag](detail::operation_context& op) mutable {
-            return self->run(op, req, *d);
-        },
-        !impl_->serialized);
-}
-
 void session::start_authorize(diagnostics& diag, asio::any_completion_handler<authorize_signature> handler)
 {
     auto adapted = detail::adapt_handler<std::monostate>(
@@ -239,35 +314,87 @@ void session::start_authorize(diagnostics& diag, asio::any_completion_handler<au
         !impl_->serialized);
 }
 
-asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(request req, diagnostics& diag)
+void session::turn::give_back() noexcept
 {
-    auto self = impl_;  // the frame keeps the session's state alive, like a spawned operation
+    if (std::exchange(entered_, false))
+        owner_->gate.leave();
+}
+
+session::turn session::try_take_turn()
+{
+    return turn(impl_, impl_->gate.try_enter());
+}
+
+void session::start_execute(request req, diagnostics& diag, asio::any_completion_handler<request_signature> handler)
+{
+    // The same call a coroutine makes, as a coroutine of its own on the session's executor (no
+    // strand; concurrent unless serialized). The handler's cancellation slot is the coroutine's.
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    asio::co_spawn(impl_->executor, async_execute(std::move(req), diag, use_tuple),
+                   asio::bind_cancellation_slot(
+                       slot, [h = std::move(handler), fallback = impl_->executor](
+                                 std::exception_ptr failure, std::tuple<error_code, response> result) mutable {
+                           auto& [ec, answer] = result;
+                           if (failure)
+                               ec = asio::error::no_memory;  // resource exhaustion only: I/O failures are error codes
+                           auto ex = asio::get_associated_executor(h, fallback);
+                           asio::dispatch(ex, [h = std::move(h), ec = ec, answer = std::move(answer)]() mutable {
+                               std::move(h)(ec, std::move(answer));
+                           });
+                       }));
+}
+
+asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(request req, diagnostics& diag, turn held)
+{
+    impl* const self = held.owner().get();  // `held` keeps the session's state alive
     const auto& caller = co_await asio::this_coro::executor;
 
     // Inside the caller's coroutine, every step completing on its executor: the caller's
     // cancellation reaches the operation's signal through a handler in the coroutine's
     // cancellation slot, and throw_if_cancelled is off meanwhile so that every step ends with an
-    // error code and clean-up. On an executor that may run several handlers at once the
-    // operation is concurrent: guarded, with no strand (see operation_context).
-    auto op = detail::operation_context::make(caller, self->params.operation_timeout, !self->serializes(caller));
+    // error code and clean-up.
     auto caller_state = co_await asio::this_coro::cancellation_state;
     if (caller_state.cancelled() != asio::cancellation_type::none)
         co_return std::tuple<error_code, response>(asio::error::operation_aborted, response());
     const bool throw_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
     co_await asio::this_coro::throw_if_cancelled(false);
-    op->enter();
-    caller_cancellation forwarding(caller_state, *op);
-    // The call runs in this frame, driven directly: no frame of its own between this one and the
-    // driver's (a caller waiting for a connection holds as little as possible).
-    detail::http_request wire;
-    detail::http_result answer;
-    error_code ec = self->prepare_call(req, wire, diag);
-    if (!ec)
-        ec = co_await self->driver.run(*op, wire, answer, diag);
-    forwarding.stop();
-    op->finish();
+
+    error_code ec;
+    clock::time_point since{};  // when it began to wait for its turn (its deadline counts from then)
+    if (!held.entered())
+    {
+        // A call that cannot be made fails at once; the others wait for their turn in this frame,
+        // with no operation state yet.
+        ec = self->check_call(req, diag);
+        if (!ec)
+        {
+            since = clock::now();
+            frame_waiter place;
+            auto [refused] = co_await async_wait_turn(self->gate, place, self->deadline_after(since), use_tuple);
+            if (refused)
+                ec = self->abandon(req, refused, diag, since);
+            else
+                held.entered_now();
+        }
+    }
+    if (held.entered())
+    {
+        auto call = self->make_call_state(caller, since);
+        call->enter();
+        caller_cancellation forwarding(caller_state, *call);
+        // The call runs in this frame, driven directly: no frame of its own between this one and
+        // the driver's.
+        ec = self->prepare_call(req, call->wire, diag, since != clock::time_point{});
+        if (!ec)
+            ec = co_await self->driver.run(*call, call->wire, call->answer, diag, since);
+        forwarding.stop();
+        call->finish();
+        held.give_back();
+        co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
+        co_return std::tuple<error_code, response>(ec, impl::to_response(call->answer));
+    }
     co_await asio::this_coro::throw_if_cancelled(throw_if_cancelled);
-    co_return std::tuple<error_code, response>(ec, impl::to_response(answer));
+    co_return std::tuple<error_code, response>(ec, response());
 }
 
 asio::awaitable<void> session::authorize()
@@ -339,6 +466,8 @@ void session::shutdown()
 {
     impl_->tokens.shutdown();
     impl_->pool.shutdown();
+    // Calls waiting for their turn go on to the pool, which fails them with session_closed.
+    impl_->gate.open();
 }
 
 }  // namespace vovrest

@@ -93,9 +93,11 @@ public:
     std::chrono::steady_clock::time_point idle_since{};
     // Not reused from then on: the server said how long it keeps an idle connection.
     std::optional<std::chrono::steady_clock::time_point> retire_at;
-    bool reused = false;     // served at least one request before the current one
-    bool watch_due = false;  // its watch is to be armed while it stays idle (the pool's, under its lock)
-    std::string head;        // the request head, rewritten for each request in the same memory
+    bool reused = false;  // served at least one request before the current one
+    // Turns of the event loop before its watch is armed while it stays idle; 0: none due (the
+    // pool's, under its lock).
+    std::uint8_t watch_due = 0;
+    std::string head;  // the request head, rewritten for each request in the same memory
 
 protected:
     // Starts a wait for readability that ends with watch_ended(watch_id, ec), on any thread; the

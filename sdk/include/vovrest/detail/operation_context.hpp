@@ -73,6 +73,16 @@ public:
             op->operation_deadline_ = clock::now() + timeout;
         return op;
     }
+    // The same with the deadline as a time (time_point::max(): none), as a `Derived` (an
+    // operation_context with what its caller keeps beside it, in the same allocation).
+    template <class Derived = operation_context>
+    static std::shared_ptr<Derived> make_until(boost::asio::any_io_executor ex, clock::time_point deadline,
+                                               bool concurrent)
+    {
+        auto op = std::make_shared<Derived>(std::move(ex), concurrent);
+        static_cast<operation_context&>(*op).operation_deadline_ = deadline;
+        return op;
+    }
 
     // The operation's code is done: no deadline left armed (it would keep the io_context running
     // for nothing), and the guard given up.

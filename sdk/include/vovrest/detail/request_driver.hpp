@@ -47,9 +47,17 @@ public:
     // One request and its answer, from inside an operation coroutine running on op.executor().
     // The error says how it ended (error_for_status of the final answer included); `answer` holds
     // the final answer whenever one came; `diag` the status, the server's words and the
-    // client-side cause of a failure. Never throws for I/O failures.
+    // client-side cause of a failure. Never throws for I/O failures. `started`: when the caller
+    // asked (the completion event's elapsed time counts from it); default: now.
     boost::asio::awaitable<boost::system::error_code> run(operation_context& op, const http_request& request,
-                                                          http_result& answer, diagnostics& diag);
+                                                          http_result& answer, diagnostics& diag,
+                                                          std::chrono::steady_clock::time_point started = {});
+
+    // A request that ends before it starts (it waited for its turn, and the caller gave up or its
+    // deadline passed): reported like any other end (diagnostics, counters, the completion event),
+    // with nothing sent. Returns `ec`.
+    boost::system::error_code abandon(const http_request& request, boost::system::error_code ec, diagnostics& diag,
+                                      std::chrono::steady_clock::duration elapsed);
 
 private:
     struct request_state;
@@ -60,7 +68,7 @@ private:
                                           request_step step, request_state& state, request_event& event);
     // The end of a request: the caller's diagnostics, the counters and the completion event. Not
     // a coroutine: what it builds never lives in the request's frame.
-    boost::system::error_code complete(operation_context& op, const http_request& request, const request_action& action,
+    boost::system::error_code complete(const http_request& request, const request_action& action,
                                        const http_result& answer, diagnostics& diag, std::string cause,
                                        unsigned attempts, std::uint64_t bytes_sent,
                                        std::chrono::steady_clock::duration elapsed);
