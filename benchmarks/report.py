@@ -162,7 +162,9 @@ def main(results_dir, bench_dir):
       "64) / 99,936, the benchmark's own coroutine included. sdk: 2 s tokens (JWT times are whole "
       "seconds, so each renewal moves the expiry by one second: about one token request per second); "
       "raw: 1 h tokens (it never renews). Token requests are counted over the whole run (set-up, "
-      "warm-up, measurement and the drain of the requests in flight: `wall`).\n")
+      "warm-up, measurement and the drain of the requests in flight: `wall`). In the sdk, the calls "
+      "beyond the 64 connections wait for their turn holding their own frame only, so only the calls "
+      "with a turn ever wait for a token (findings.md, \"Many waiting callers\").\n")
     w("| client | peak RSS, 64 callers | peak RSS, 100,000 callers | bytes per caller | req/s at 100,000 | "
       "token requests / wall s (64; 100,000) | callers that waited for a token | renewals on 401 |")
     w("|---|---:|---:|---:|---:|---|---:|---:|")

@@ -314,16 +314,29 @@ void session::start_authorize(diagnostics& diag, asio::any_completion_handler<au
         !impl_->serialized);
 }
 
-void session::turn::give_back() noexcept
+// A call's hold on the session's state, and whether it has its turn in the admission gate (one
+// per connection): given back when the call ends, however it ends.
+class session::turn
 {
-    if (std::exchange(entered_, false))
-        owner_->gate.leave();
-}
+public:
+    explicit turn(std::shared_ptr<impl> owner) noexcept : owner_(std::move(owner)) {}
+    turn(const turn&) = delete;
+    turn& operator=(const turn&) = delete;
+    ~turn() { give_back(); }
 
-session::turn session::try_take_turn()
-{
-    return turn(impl_, impl_->gate.try_enter());
-}
+    impl& owner() const noexcept { return *owner_; }
+    bool entered() const noexcept { return entered_; }
+    void entered_now() noexcept { entered_ = true; }
+    void give_back() noexcept
+    {
+        if (std::exchange(entered_, false))
+            owner_->gate.leave();
+    }
+
+private:
+    std::shared_ptr<impl> owner_;
+    bool entered_ = false;
+};
 
 void session::start_execute(request req, diagnostics& diag, asio::any_completion_handler<request_signature> handler)
 {
@@ -344,9 +357,10 @@ void session::start_execute(request req, diagnostics& diag, asio::any_completion
                        }));
 }
 
-asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(request req, diagnostics& diag, turn held)
+asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(request req, diagnostics& diag)
 {
-    impl* const self = held.owner().get();  // `held` keeps the session's state alive
+    turn held(impl_);  // keeps the session's state alive, like a spawned operation
+    impl* const self = &held.owner();
     const auto& caller = co_await asio::this_coro::executor;
 
     // Inside the caller's coroutine, every step completing on its executor: the caller's
@@ -361,7 +375,9 @@ asio::awaitable<std::tuple<error_code, response>> session::execute_awaitable(req
 
     error_code ec;
     clock::time_point since{};  // when it began to wait for its turn (its deadline counts from then)
-    if (!held.entered())
+    if (self->gate.try_enter())
+        held.entered_now();
+    else
     {
         // A call that cannot be made fails at once; the others wait for their turn in this frame,
         // with no operation state yet.

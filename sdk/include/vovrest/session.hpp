@@ -144,9 +144,8 @@ public:
     /// operation state yet). operation_timeout counts from the call; an invalid request fails at
     /// once.
     /// With as_tuple(use_awaitable) (and in get/post/...), the call runs inside the caller's
-    /// coroutine frame: no coroutine, strand or type-erased handler of its own; a call whose turn
-    /// is free takes it when the awaitable is made (and gives it back when the call ends or the
-    /// awaitable is destroyed unawaited). On an executor that may run several handlers at once,
+    /// coroutine frame, and waits there for its turn: no coroutine, strand or type-erased handler
+    /// of its own. On an executor that may run several handlers at once,
     /// the call holds a guard while its code runs (never across a wait), which its deadline and
     /// cancellation take too. Same results, same cancellation.
     template <class CompletionToken>
@@ -154,7 +153,7 @@ public:
     {
         if constexpr (std::is_same_v<std::decay_t<CompletionToken>, awaitable_tuple_t>)
         {
-            return execute_awaitable(std::move(req), diag, try_take_turn());
+            return execute_awaitable(std::move(req), diag);
         }
         else
             return boost::asio::async_initiate<CompletionToken, request_signature>(
@@ -232,30 +231,13 @@ public:
 private:
     struct impl;
 
-    // A call's hold on the session's state, and whether it has its turn in the session's
-    // admission gate (one per connection), given back when this is destroyed.
-    class turn
-    {
-    public:
-        turn(std::shared_ptr<impl> owner, bool entered) noexcept : owner_(std::move(owner)), entered_(entered) {}
-        turn(turn&& other) noexcept : owner_(std::move(other.owner_)), entered_(std::exchange(other.entered_, false)) {}
-        turn& operator=(turn&&) = delete;
-        ~turn() { give_back(); }
-        bool entered() const noexcept { return entered_; }
-        const std::shared_ptr<impl>& owner() const noexcept { return owner_; }
-        void entered_now() noexcept { entered_ = true; }
-        void give_back() noexcept;
-
-    private:
-        std::shared_ptr<impl> owner_;
-        bool entered_ = false;
-    };
+    class turn;  // a call's turn in the session's admission gate (session.cpp)
 
     using awaitable_tuple_t = decltype(boost::asio::as_tuple(boost::asio::use_awaitable));
-    turn try_take_turn();
-    // The call inside the caller's coroutine; with no turn held yet, it waits for one first.
-    boost::asio::awaitable<std::tuple<boost::system::error_code, response>>
-    execute_awaitable(request req, diagnostics& diag, turn held);
+    // The call inside the caller's coroutine: it takes its turn when it starts running, waiting
+    // for one first if none is free.
+    boost::asio::awaitable<std::tuple<boost::system::error_code, response>> execute_awaitable(request req,
+                                                                                              diagnostics& diag);
     void start_execute(request req, diagnostics& diag, boost::asio::any_completion_handler<request_signature> handler);
     void start_authorize(diagnostics& diag, boost::asio::any_completion_handler<authorize_signature> handler);
 

@@ -33,8 +33,9 @@ struct session_params
     token_cache_params token_cache;
     bool require_https = false;  ///< refuse http:// URLs (error::https_required)
 
-    /// Keep-alive pool size: at most this many connections at once; more requests wait in a
-    /// FIFO for one (the token request goes ahead of them).
+    /// Keep-alive pool size: at most this many connections, and calls under way, at once; more
+    /// calls wait for their turn in arrival order, holding their request and their coroutine
+    /// frame only (the token request goes ahead of them), with operation_timeout counting.
     std::size_t max_connections = 8;
     /// A connection idle this long is closed (lazily, when the pool is next used, or by
     /// session::shutdown()).

@@ -44,123 +44,156 @@ TEST(admission, more_callers_than_connections_wait_for_their_turn_not_for_the_to
     EXPECT_LE(server.stats().connections_accepted, 3u);
 }
 
-// A call takes its turn when its awaitable is made: an awaitable not awaited yet holds the only
-// turn here, so the calls after it wait, deterministically, for as long as the test wants.
+// A call whose request the server never answers holds the only turn (max_connections = 1) until
+// its request_timeout; the calls after it wait for theirs. Coroutines start in the order they are
+// spawned, and a handler posted after them runs once they have all asked for their turn.
 struct admission_with_a_held_turn : ::testing::Test
 {
-    testing::fake_server server{server_params()};
+    testing::fake_server server{[] {
+        auto sp = server_params();
+        sp.faults.never_respond = true;
+        return sp;
+    }()};
     asio::io_context io;
     std::unique_ptr<session> s;
-    diagnostics held_diag;
-    std::optional<asio::awaitable<std::tuple<boost::system::error_code, response>>> held;
 
-    void start(std::chrono::steady_clock::duration operation_timeout, std::function<void(const session_event&)> hook = {})
-    {
-        server.start();
-        auto params = client_params(server);
-        params.max_connections = 1;
-        params.operation_timeout = operation_timeout;
-        params.on_event = std::move(hook);
-        s = std::make_unique<session>(io.get_executor(), params);
-        s->set_token("Bearer", server.issue_token_for("demo", std::chrono::hours(1)));
-        held.emplace(s->async_get(version_path, {}, held_diag, use_tuple));
-    }
-
-    // One GET awaited in a coroutine of its own; its error and diagnostics when it ends.
     struct result
     {
+        explicit result(std::string n) : name(std::move(n)) {}
+        std::string name;
         boost::system::error_code ec;
         diagnostics diag;
         bool done = false;
     };
+    result holder{"holder"};
+    std::vector<std::string> ended;  // names, in the order the calls ended
+
+    void start()
+    {
+        server.start();
+        auto params = client_params(server);
+        params.max_connections = 1;
+        params.request_timeout = 300ms;  // how long the holder keeps the turn
+        s = std::make_unique<session>(io.get_executor(), params);
+        s->set_token("Bearer", server.issue_token_for("demo", std::chrono::hours(1)));
+        spawn_get(holder);
+    }
+
+    // One GET awaited in a coroutine of its own; its error and diagnostics when it ends.
     void spawn_get(result& r, std::string path = version_path, asio::cancellation_slot slot = {})
     {
         asio::co_spawn(
             io,
-            [](session& sess, result& out, std::string p) -> asio::awaitable<void> {
+            [](session& sess, result& out, std::string p, std::vector<std::string>& order) -> asio::awaitable<void> {
                 auto [ec, answer] = co_await sess.async_get(std::move(p), {}, out.diag, use_tuple);
                 out.ec = ec;
                 out.done = true;
-            }(*s, r, std::move(path)),
+                order.push_back(out.name);
+            }(*s, r, std::move(path), ended),
             asio::bind_cancellation_slot(slot, [](std::exception_ptr e) {
                 if (e)
                     std::rethrow_exception(e);
             }));
     }
+
+    // The server never answers, and counts no request it reads: a call whose request left made a
+    // connection of its own (the holder's closes when its request times out).
+    std::uint64_t calls_that_reached_the_server() { return server.stats().connections_accepted; }
 };
-
-TEST_F(admission_with_a_held_turn, a_call_that_waits_past_operation_timeout_ends_with_timeout_and_nothing_sent)
-{
-    std::atomic<int> never_started{0};
-    start(200ms, [&](const session_event& e) {
-        if (e.kind == event_kind::request_completed && e.ec == error::timeout && e.attempts == 0)
-            ++never_started;
-    });
-    result b, c;
-    spawn_get(b);
-    spawn_get(c);
-    io.run();  // both end with their deadline: nothing else keeps the io_context running
-
-    EXPECT_EQ(b.ec, error::timeout);
-    EXPECT_EQ(c.ec, error::timeout);
-    EXPECT_EQ(b.diag.method, "GET");
-    EXPECT_EQ(b.diag.path, version_path);
-    EXPECT_EQ(never_started.load(), 2);
-    EXPECT_EQ(s->counters().requests, 2u);
-    EXPECT_EQ(server.stats().requests, 0u);  // nothing was sent
-
-    // The held turn, given back unawaited, serves the next call.
-    held.reset();
-    result d;
-    spawn_get(d);
-    io.restart();
-    io.run();
-    EXPECT_FALSE(d.ec);
-    EXPECT_EQ(server.stats().requests, 1u);
-}
 
 TEST_F(admission_with_a_held_turn, a_call_cancelled_while_it_waits_for_its_turn_ends_alone_with_nothing_sent)
 {
-    start({});
+    start();
     asio::cancellation_signal cancel;
-    result b, c;
+    result b{"b"}, c{"c"};
     spawn_get(b, version_path, cancel.slot());
     spawn_get(c);
-    // Runs after both coroutines have started, and queued.
     asio::post(io, [&] { cancel.emit(asio::cancellation_type::terminal); });
-    // Then the held call runs: its turn goes to c, which was queued behind b.
-    asio::post(io, [&] {
-        asio::co_spawn(io, std::move(*held), [](std::exception_ptr, std::tuple<boost::system::error_code, response>) {});
-        held.reset();
-    });
     io.run();
 
+    // b ended at once, while the holder still had the turn; c had its turn after the holder.
+    EXPECT_EQ(ended, (std::vector<std::string>{"b", "holder", "c"}));
     EXPECT_EQ(b.ec, asio::error::operation_aborted);
-    EXPECT_FALSE(c.ec);
-    EXPECT_EQ(server.stats().requests, 2u);  // the held call's and c's
+    EXPECT_EQ(b.diag.method, "GET");
+    EXPECT_EQ(holder.ec, error::timeout);
+    EXPECT_EQ(c.ec, error::timeout);                 // it had its turn after the holder: its request went out
+    EXPECT_EQ(calls_that_reached_the_server(), 2u);  // the holder's and c's: b's never left
     EXPECT_EQ(s->counters().requests, 3u);
 }
 
 TEST_F(admission_with_a_held_turn, shutdown_ends_the_calls_waiting_for_their_turn)
 {
-    start({});
-    result b;
+    start();
+    result b{"b"};
     spawn_get(b);
-    asio::post(io, [&] { s->shutdown(); });
+    asio::post(io, [&] {
+        s->shutdown();
+        EXPECT_FALSE(holder.done);  // a request on the wire is not interrupted
+    });
     io.run();
     EXPECT_EQ(b.ec, error::session_closed);
-    EXPECT_EQ(server.stats().requests, 0u);
+    EXPECT_EQ(calls_that_reached_the_server(), 1u);  // the holder's only
 }
 
 TEST_F(admission_with_a_held_turn, an_invalid_call_fails_at_once_without_waiting_for_a_turn)
 {
-    start({});  // no deadline: a call that waited would wait for ever
-    result bad;
+    start();
+    result bad{"bad"};
     spawn_get(bad, "/a path with spaces");
+    asio::post(io, [&] {
+        EXPECT_TRUE(bad.done);  // while the holder still has the only turn
+        EXPECT_FALSE(holder.done);
+    });
     io.run();
-    EXPECT_TRUE(bad.done);
     EXPECT_EQ(bad.ec, error::invalid_argument);
-    EXPECT_EQ(server.stats().requests, 0u);
+    EXPECT_EQ(calls_that_reached_the_server(), 1u);
+}
+
+// operation_timeout counts from the call, whether it waits for its turn or for a token: with a
+// token endpoint slower than the deadline, every call ends with error::timeout and no GET is sent.
+TEST(admission, calls_waiting_for_their_turn_end_at_their_deadline_with_nothing_sent)
+{
+    auto sp = server_params();
+    sp.faults.token_latency = 5s;
+    testing::fake_server server(sp);
+    server.start();
+    asio::io_context io;
+    auto params = client_params(server);
+    params.max_connections = 1;
+    params.operation_timeout = 200ms;
+    std::atomic<int> completed{0};
+    params.on_event = [&](const session_event& e) {
+        if (e.kind == event_kind::request_completed && e.ec == error::timeout)
+            ++completed;
+    };
+    session s(io.get_executor(), params);
+    constexpr int calls = 4;
+    std::vector<diagnostics> diags(calls);
+    std::vector<boost::system::error_code> results(calls);
+    int ended = 0;
+    for (int i = 0; i < calls; ++i)
+        asio::co_spawn(
+            io,
+            [](session& sess, diagnostics& d, boost::system::error_code& out, int& count) -> asio::awaitable<void> {
+                auto [ec, answer] = co_await sess.async_get(version_path, {}, d, use_tuple);
+                out = ec;
+                if (++count == calls)
+                    sess.shutdown();  // the renewal left behind is not waited for
+            }(s, diags[static_cast<std::size_t>(i)], results[static_cast<std::size_t>(i)], ended),
+            [](std::exception_ptr e) {
+                if (e)
+                    std::rethrow_exception(e);
+            });
+    io.run();
+
+    for (int i = 0; i < calls; ++i)
+    {
+        EXPECT_EQ(results[static_cast<std::size_t>(i)], error::timeout) << i;
+        EXPECT_EQ(diags[static_cast<std::size_t>(i)].path, version_path) << i;
+    }
+    EXPECT_EQ(completed.load(), calls);  // each reported, like any request
+    EXPECT_EQ(s.counters().requests, static_cast<std::uint64_t>(calls));
+    EXPECT_EQ(count_of(server.stats().requests_by_route, "GET /api/v3/project/1/version"), 0u);
 }
 
 TEST(admission, callbacks_wait_for_their_turn_too)

@@ -68,8 +68,8 @@ TEST(admission_gate, places_are_served_in_arrival_order_and_never_taken_past_a_w
     EXPECT_EQ(gate.waiting(), 0u);
     EXPECT_FALSE(gate.try_enter());  // b and c hold both places
     gate.leave();                    // b's
-    EXPECT_TRUE(gate.try_enter());  // free again, nobody waits
-    io.run();                       // nothing left armed: returns at once
+    EXPECT_TRUE(gate.try_enter());   // free again, nobody waits
+    io.run();                        // nothing left armed: returns at once
 }
 
 TEST(admission_gate, a_waiter_enqueued_while_a_place_is_free_gets_it_at_once)
@@ -114,7 +114,8 @@ TEST(admission_gate, deadlines_end_the_waiters_due_and_the_timer_never_outlives_
     EXPECT_TRUE(none.ended);
     io.restart();
     io.run();
-    EXPECT_EQ(log, (std::vector<std::string>{"due " + boost::system::error_code(error::timeout).message(), "late", "none"}));
+    EXPECT_EQ(log,
+              (std::vector<std::string>{"due " + boost::system::error_code(error::timeout).message(), "late", "none"}));
     gate.leave();
 }
 
@@ -139,7 +140,7 @@ TEST(admission_gate, a_cancelled_waiter_leaves_the_queue_alone_and_later_cancell
     gate.leave();
     EXPECT_TRUE(a.ended);
     EXPECT_FALSE(a.result);
-    EXPECT_FALSE(a.slot.is_connected());           // its handler was taken out with its turn
+    EXPECT_FALSE(a.slot.is_connected());                      // its handler was taken out with its turn
     cancel_a.emit(boost::asio::cancellation_type::terminal);  // too late: nothing happens
     EXPECT_FALSE(a.result);
     gate.leave();
@@ -209,8 +210,7 @@ TEST(admission_gate, threads_never_hold_more_places_than_there_are)
         const int now = ++inside;
         int seen = most.load();
         while (now > seen && !most.compare_exchange_weak(seen, now))
-        {
-        }
+        {}
         --inside;
     };
     auto work = [&] {

@@ -1,8 +1,9 @@
 // The keep-alive pool of one session: at most max_connections open at once; a request that finds
 // none free waits in a FIFO (never a new socket beyond the cap), the token request ahead of the
-// others. An idle connection is watched from one turn of the event loop after it goes idle (a
-// connection taken again before that never arms a wait): the moment the server closes it or sends
-// anything, it is closed and its slot freed. Connections idle longer than idle_timeout, or than the server's
+// others. (The session's calls wait for their turn before they come here, one turn per
+// connection: this queue is short.) An idle connection is watched from two turns of the event
+// loop after it goes idle (a connection taken again before that never arms a wait): the moment
+// the server closes it or sends anything, it is closed and its slot freed. Connections idle longer than idle_timeout, or than the server's
 // own Keep-Alive timeout, are closed when the pool is next used. The pool knows nothing of
 // tokens or retries; the request machine decides those.
 // Thread-safety: every member may be called from any thread at once.
