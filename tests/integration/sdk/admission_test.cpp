@@ -96,9 +96,9 @@ struct admission_with_a_held_turn : ::testing::Test
             }));
     }
 
-    // The server never answers, and counts no request it reads: a call whose request left made a
-    // connection of its own (the holder's closes when its request times out).
-    std::uint64_t calls_that_reached_the_server() { return server.stats().connections_accepted; }
+    // The server never answers, and counts no request it reads: a call whose request left opened
+    // a connection of its own (the holder's is closed when its request times out).
+    std::uint64_t calls_that_reached_the_server() { return s->counters().connections_opened; }
 };
 
 TEST_F(admission_with_a_held_turn, a_call_cancelled_while_it_waits_for_its_turn_ends_alone_with_nothing_sent)
@@ -132,7 +132,7 @@ TEST_F(admission_with_a_held_turn, shutdown_ends_the_calls_waiting_for_their_tur
     });
     io.run();
     EXPECT_EQ(b.ec, error::session_closed);
-    EXPECT_EQ(calls_that_reached_the_server(), 1u);  // the holder's only
+    EXPECT_LE(calls_that_reached_the_server(), 1u);  // the holder's only (it may have been connecting)
 }
 
 TEST_F(admission_with_a_held_turn, an_invalid_call_fails_at_once_without_waiting_for_a_turn)
