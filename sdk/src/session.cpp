@@ -20,10 +20,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
 #include <chrono>
-#include <optional>
+#include <cstddef>
 #include <new>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <variant>

@@ -22,14 +22,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/value.hpp>
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <utility>
 
 namespace vovrest {
 
@@ -145,16 +143,14 @@ public:
     /// once.
     /// With as_tuple(use_awaitable) (and in get/post/...), the call runs inside the caller's
     /// coroutine frame, and waits there for its turn: no coroutine, strand or type-erased handler
-    /// of its own. On an executor that may run several handlers at once,
-    /// the call holds a guard while its code runs (never across a wait), which its deadline and
-    /// cancellation take too. Same results, same cancellation.
+    /// of its own. On an executor that may run several handlers at once, the call holds a guard
+    /// while its code runs (never across a wait), which its deadline and cancellation take too.
+    /// Same results, same cancellation.
     template <class CompletionToken>
     auto async_execute(request req, diagnostics& diag, CompletionToken&& token)
     {
         if constexpr (std::is_same_v<std::decay_t<CompletionToken>, awaitable_tuple_t>)
-        {
             return execute_awaitable(std::move(req), diag);
-        }
         else
             return boost::asio::async_initiate<CompletionToken, request_signature>(
                 [this](auto handler, request r, diagnostics* d) {
