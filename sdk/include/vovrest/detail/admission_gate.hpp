@@ -1,8 +1,9 @@
 // At most `capacity` requests of a session past this gate at once (one per connection the pool may
 // open): the others wait here, in arrival order, before any of their operation state exists. A
-// waiting call is one node (its request and its handler) and nothing more: no coroutine of its
-// own, no operation context, no request machine, no timer. 100,000 callers on 64 connections thus
-// hold 100,000 nodes and 64 operations, not 100,000 operations.
+// waiting call is a node (in the session's case, in the caller's own coroutine frame, with the
+// coroutine's handler) and nothing more: no coroutine of its own, no operation context, no request
+// machine, no timer. 100,000 callers on 64 connections thus hold 100,000 nodes and 64 operations,
+// not 100,000 operations.
 //
 // Every waiter of a session shares its operation_timeout, so arrival order is deadline order: one
 // timer, armed for the first waiter's deadline, serves the whole queue, and is cancelled as soon
