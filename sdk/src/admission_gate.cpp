@@ -194,15 +194,14 @@ void admission_gate::enqueue(waiter& w)
     turns now;
     {
         std::lock_guard lock(state_->mutex);
-        state_->queued.fetch_add(1, std::memory_order_seq_cst);
-        state_->push_locked(w);
-        if (state_->opened.load(std::memory_order_relaxed))
-        {
-            state_->unlink_locked(w);
+        if (state_->opened.load(std::memory_order_relaxed))  // set under this lock
             now.add(w);
-        }
         else
+        {
+            state_->queued.fetch_add(1, std::memory_order_seq_cst);
+            state_->push_locked(w);
             state_->drain_locked(now);  // a place that came free since try_enter(), in FIFO order
+        }
     }
     now.deliver(error_code());
 }

@@ -24,9 +24,12 @@
 #include <cstddef>
 #include <new>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -172,6 +175,18 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         params.password = nullptr;
     }
 
+    // Why a call cannot be sent as given: a path or header that would change the request's head.
+    static std::string why_invalid(std::string_view path,
+                                   const std::vector<std::pair<std::string, std::string>>& headers)
+    {
+        if (auto why = detail::check_target(path); !why.empty())
+            return why;
+        for (const auto& [name, value] : headers)
+            if (auto why = detail::check_extra_header(name, value); !why.empty())
+                return why;
+        return {};
+    }
+
     // The call as it goes on the wire, or why it cannot (nothing is sent then).
     // `checked`: check_call() passed already (the call waited for its turn).
     static std::string prepare(request& req, detail::http_request& wire, bool checked)
@@ -180,12 +195,10 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         wire.target = std::move(req.path);
         if (wire.target.empty() || wire.target.front() != '/')
             wire.target.insert(wire.target.begin(), '/');
-        if (auto why = checked ? std::string() : detail::check_target(wire.target); !why.empty())
-            return why;
-        detail::append_query(wire.target, req.query);
-        for (const auto& [name, value] : req.headers)
-            if (auto why = checked ? std::string() : detail::check_extra_header(name, value); !why.empty())
+        if (!checked)
+            if (auto why = why_invalid(wire.target, req.headers); !why.empty())
                 return why;
+        detail::append_query(wire.target, req.query);
         wire.extra_headers = req.headers;
         wire.content_type = req.content_type;
         wire.body = req.body;
@@ -221,10 +234,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     // sent. The checks prepare() makes, without building the wire form.
     error_code check_call(request& req, diagnostics& diag)
     {
-        bool valid = detail::check_target(req.path).empty();
-        for (const auto& [name, value] : req.headers)
-            valid = valid && detail::check_extra_header(name, value).empty();
-        if (valid)
+        if (why_invalid(req.path, req.headers).empty())
             return {};
         detail::http_request wire;
         return prepare_call(req, wire, diag);  // the failure, reported as always
@@ -239,9 +249,13 @@ struct session::impl : std::enable_shared_from_this<session::impl>
         return driver.abandon(wire, ec, diag, clock::now() - since);
     }
 
+    // The deadline of a call made at `since` (zero: now; the clock is read only when there is a
+    // deadline).
     clock::time_point deadline_after(clock::time_point since) const noexcept
     {
-        return params.operation_timeout.count() > 0 ? since + params.operation_timeout : clock::time_point::max();
+        if (params.operation_timeout.count() <= 0)
+            return clock::time_point::max();
+        return (since == clock::time_point{} ? clock::now() : since) + params.operation_timeout;
     }
 
     // The state of a call run inside the caller's coroutine on `caller`, made once it has its
@@ -251,8 +265,7 @@ struct session::impl : std::enable_shared_from_this<session::impl>
     {
         // On an executor that may run several handlers at once the operation is concurrent:
         // guarded, with no strand (see operation_context).
-        return detail::operation_context::make_until<in_frame_call>(
-            caller, deadline_after(since == clock::time_point{} ? clock::now() : since), !serializes(caller));
+        return detail::operation_context::make_until<in_frame_call>(caller, deadline_after(since), !serializes(caller));
     }
 
     // Whether a coroutine on `caller` runs one handler at a time: the serialized session
