@@ -145,7 +145,7 @@ asio::awaitable<read_outcome> read_on(Stream& stream, beast::flat_buffer& buffer
             if (buffer.size() != 0)
             {
                 error_code pec;
-                const std::size_t used = parser.put(buffer.data(), pec);
+                const std::size_t used = parser.feed(buffer.data(), pec);
                 buffer.consume(used);
                 if (pec && pec != http::error::need_more)
                 {

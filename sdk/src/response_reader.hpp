@@ -21,6 +21,8 @@ namespace vovrest::detail {
 class response_reader final : public boost::beast::http::basic_parser<false>
 {
 public:
+    using error_code = boost::system::error_code;
+
     // `out` receives the status, the fields in order and the body; a new reader per answer (an
     // interim 1xx answer included): Beast parsers are used once.
     response_reader(http_result& out, std::size_t max_header_bytes, std::size_t max_body_bytes, bool head_request)
@@ -30,6 +32,23 @@ public:
         body_limit(max_body_bytes);
         eager(true);
         skip(head_request);
+    }
+
+    // put() for the bytes received so far (all of them, from the first one not yet used). While a
+    // chunked body is read, fewer than 5 bytes are held back until more come: Beast 1.81 asserts
+    // that a final chunk it saw alone ("0\r\n", waiting for its trailer) is put again with at
+    // least 5 bytes (basic_parser.ipp, parse_chunk_header; fixed upstream by boostorg/beast#2861),
+    // and a debug build would abort on a server that sends the next byte alone. Nothing is lost:
+    // no chunked body ends in fewer than 5 bytes ("0\r\n\r\n"), and at the end of the stream
+    // put_eof() reports the message as partial whatever was held back.
+    std::size_t feed(boost::asio::const_buffer bytes, error_code& ec)
+    {
+        if (bytes.size() < min_chunked_tail && is_header_done() && chunked() && !is_done())
+        {
+            ec = boost::beast::http::error::need_more;
+            return 0;
+        }
+        return put(bytes, ec);
     }
 
     unsigned status() const noexcept { return out_.status; }
@@ -51,8 +70,8 @@ public:
     }
 
 private:
-    using error_code = boost::system::error_code;
     static constexpr std::size_t expected_fields = 8;
+    static constexpr std::size_t min_chunked_tail = 5;
     using string_view = boost::beast::string_view;
 
     void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code& ec) override
@@ -71,6 +90,10 @@ private:
 
     void on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code&) override
     {
+        // Fields after a chunked body (a trailer) are dropped: nothing here asks for one, and a
+        // trailer is not the answer's header (RFC 9110 6.5.2: a Location there is no Location).
+        if (is_header_done())
+            return;
         out_.headers.emplace_back(std::string(name_text), std::string(value));
         if (name == boost::beast::http::field::keep_alive)
             keep_alive_timeout_ = parse_keep_alive_timeout(value);

@@ -1,7 +1,7 @@
 // How the SDK reads one HTTP response from a connection, as a function of the bytes that arrive:
 // the transport's own reader (sdk/src/response_reader.hpp, Beast's basic_parser writing into an
 // http_result) with the transport's limits (max_header_bytes, max_body_bytes, no body for HEAD),
-// fed with put() the way the transport feeds it (one buffer, each read appended). The fuzz
+// fed through feed() the way the transport feeds it (one buffer, each read appended). The fuzz
 // target http_response_fuzz drives it with the reads split where the fuzzer chooses.
 #pragma once
 
@@ -19,6 +19,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vovrest::fuzz {
 
@@ -40,6 +42,7 @@ struct response_read
     boost::system::error_code ec;
     unsigned status = 0;
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
     bool keep_alive = false;
     std::size_t completions = 0;  // how many times the reader said "complete" (one at most)
     std::size_t reads = 0;        // reads taken from `reads`, the one that completed included
@@ -71,6 +74,7 @@ inline response_read read_one_response(std::span<const std::string_view> reads, 
                 out.left_over += reads[i].size();
             out.status = answer.status;
             out.body = answer.body;
+            out.headers = answer.headers;
             out.keep_alive = parser.keep_alive();
         }
         return out;
@@ -82,7 +86,7 @@ inline response_read read_one_response(std::span<const std::string_view> reads, 
         while (buffer.size() > 0 && !parser.is_done())
         {
             boost::system::error_code ec;
-            const std::size_t used = parser.put(buffer.data(), ec);
+            const std::size_t used = parser.feed(buffer.data(), ec);
             buffer.consume(used);
             if (ec == http::error::need_more)
                 break;
