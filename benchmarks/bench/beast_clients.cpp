@@ -357,10 +357,9 @@ void run_raw_on(const options& opt, const target& where, run_control& ctl, bool 
     }
 
     ctl.begin();
-    for (unsigned i = 0; i < opt.concurrency; ++i)
-    {
-        asio::co_spawn(io, raw_worker<Stream>(shared), [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "raw"); });
-    }
+    spawn_callers(
+        io, opt.concurrency, [shared] { return raw_worker<Stream>(shared); },
+        [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "raw"); });
     run_on_threads(io, opt.threads);
 }
 

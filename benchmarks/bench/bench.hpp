@@ -4,6 +4,9 @@
 // owned by one thread (each thread records into its own, merged at the end).
 #pragma once
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -189,6 +192,20 @@ void run_on_threads(IoContext& io, unsigned threads)
     io.run();
     for (auto& t : extra)
         t.join();
+}
+
+// Starts `count` callers (coroutines made by make_caller()) from inside the running `io`, the way
+// a server starts them as requests arrive: each one runs at once up to its first wait. Spawned
+// before run(), each would first queue a launch handler; 100,000 of them queued at once leave
+// freed blocks behind that the callers' frames do not fit in (about 100 B of peak RSS per
+// caller, counted in the bytes per caller).
+template <class IoContext, class MakeCaller, class OnEnd>
+void spawn_callers(IoContext& io, unsigned count, MakeCaller make_caller, OnEnd on_end)
+{
+    boost::asio::post(io, [&io, count, make_caller, on_end] {
+        for (unsigned i = 0; i < count; ++i)
+            boost::asio::co_spawn(io, make_caller(), on_end);
+    });
 }
 
 // The hand-written clients (beast_clients.cpp). Each returns after the run has stopped; every

@@ -300,11 +300,12 @@ vovrest::session_counters run_sdk(const options& opt, const target& where, run_c
 
     sdk_shared shared{session, ctl, opt};
     ctl.begin();
-    for (unsigned i = 0; i < opt.concurrency; ++i)
-    {
-        auto worker = opt.mode == "submit" ? sdk_submit_worker(&shared) : sdk_get_worker(&shared);
-        asio::co_spawn(io, std::move(worker), [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "sdk"); });
-    }
+    spawn_callers(
+        io, opt.concurrency,
+        [&shared, submit = opt.mode == "submit"] {
+            return submit ? sdk_submit_worker(&shared) : sdk_get_worker(&shared);
+        },
+        [&ctl](std::exception_ptr e) { ctl.worker_ended(e, "sdk"); });
     run_on_threads(io, opt.threads);
     const auto counters = session.counters();
     session.shutdown();
