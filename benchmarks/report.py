@@ -237,6 +237,11 @@ def main(results_dir, bench_dir):
               f"{n(rate('sdk', k))} vs {n(rate('raw', k))} req/s; client CPU per request "
               f"{(f'{cpu:.2f}×' if cpu else '–')} raw) | "
               f"{verdict(ratio >= 0.95)} |")
+    ratio = paired(rows, "req_per_s", "sdk", "raw", label="https")
+    if ratio:
+        w(f"| HTTPS: sdk ≥ 95 % of raw at K = 8 | {ratio:.1%} (median of the per-round ratios; medians "
+          f"{n(med(rows, 'req_per_s', label='https', client='sdk'))} vs "
+          f"{n(med(rows, 'req_per_s', label='https', client='raw'))} req/s) | {verdict(ratio >= 0.95)} |")
     for k in (8, 64):
         two = med(rows, "req_per_s", label="steady-2threads", client="sdk", connections=k)
         one = rate("sdk", k)
